@@ -1,0 +1,5 @@
+import sys
+
+from channelsim.cli import main
+
+sys.exit(main())
