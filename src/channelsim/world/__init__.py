@@ -1,0 +1,49 @@
+"""The world: its schema and its one generative process, in numpy (the specification).
+
+Depends only on numpy, scipy and pandas (never PyMC). :mod:`channelsim.simulate` computes the
+same process in numba; :mod:`channelsim.model` estimates it; ``docs/world.md`` describes it.
+"""
+
+from channelsim.world._expected import (
+    HERMITE_NODES,
+    HERMITE_WEIGHTS,
+    expected_sales,
+    logistic,
+    lognormal_quantiles,
+)
+from channelsim.world._process import (
+    RECRUIT_ENTITY_BASE,
+    WorldRun,
+    draw_recruits,
+    draw_sales,
+    draw_shock,
+    draw_transitions,
+    generate,
+    initial_state,
+    quota_update,
+    recruit_entity,
+)
+from channelsim.world._schema import QuotaRule, StepCalendar, World, WorldError, engaged_stage_mask
+
+__all__ = [
+    "HERMITE_NODES",
+    "HERMITE_WEIGHTS",
+    "RECRUIT_ENTITY_BASE",
+    "QuotaRule",
+    "StepCalendar",
+    "World",
+    "WorldError",
+    "WorldRun",
+    "draw_recruits",
+    "draw_sales",
+    "draw_shock",
+    "draw_transitions",
+    "engaged_stage_mask",
+    "expected_sales",
+    "generate",
+    "initial_state",
+    "logistic",
+    "lognormal_quantiles",
+    "quota_update",
+    "recruit_entity",
+]

@@ -1,0 +1,347 @@
+"""The status-quo generative process in plain numpy: the executable specification.
+
+Loops over steps; vectorised over paths and partners. Each piece of a step is a small
+function of arrays so that the policy reference (:mod:`channelsim.policy`) can run the same
+process with offsets instead of writing it again. :mod:`channelsim.simulate` computes the same
+in numba; tests hold the two equal on the same keys.
+
+Order within step ``j`` (``m = origin_step + j``):
+
+1. at the first step of a quarter: the statistical forecast of the quarter
+   (:func:`expected_sales`, from the state during the step before), the CAM commit and the
+   quota;
+2. end-of-step transitions of the previous step's state (key ``TRANSITION``, step ``j``);
+3. recruits enter at the first stage (``RECRUIT_COUNT`` per territory, capability
+   ``RECRUIT_KAPPA`` per slot);
+4. the territory shock ``eta`` (``SHOCK``);
+5. sales of every present partner (``HURDLE``, ``AMOUNT``);
+6. at the last step of a quarter: quarter sales and the trailing sales the quota rule uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from channelsim import rng
+from channelsim.rng import Purpose
+from channelsim.world._expected import expected_sales, logistic
+from channelsim.world._schema import StepCalendar, World, engaged_stage_mask
+
+__all__ = [
+    "RECRUIT_ENTITY_BASE",
+    "WorldRun",
+    "draw_recruits",
+    "draw_sales",
+    "draw_shock",
+    "draw_transitions",
+    "generate",
+    "initial_state",
+    "quota_update",
+    "recruit_entity",
+]
+
+#: Random-key entity of recruit slot ``(step j, territory t, slot k)`` is
+#: ``RECRUIT_ENTITY_BASE + (j << 24) + (t << 8) + k``: independent of how many recruits other
+#: territories or steps drew, so common random numbers survive different recruit counts.
+RECRUIT_ENTITY_BASE = 1 << 40
+
+
+def recruit_entity(step, territory, k):
+    """Random-key entity of a recruit slot (see :data:`RECRUIT_ENTITY_BASE`)."""
+    return (
+        RECRUIT_ENTITY_BASE
+        + (np.asarray(step, dtype=np.int64) << 24)
+        + (np.asarray(territory, dtype=np.int64) << 8)
+        + np.asarray(k, dtype=np.int64)
+    )
+
+
+@dataclass
+class WorldRun:
+    """Result of :func:`generate`; partner arrays hold the origin's partners, then recruit slots.
+
+    Attributes
+    ----------
+    calendar : StepCalendar
+    draw : (path,) index of the world draw each path uses
+    territory : (n,) territory of each partner / slot
+    entity : (n,) random-key entity of each partner / slot
+    birth_step : (n,) step a slot's recruit entered (-1 for the origin's partners)
+    kappa : (path, n) capability (0 for unused slots)
+    state : (path, n, step) int8 state during each step, -1 when not present
+    sales : (path, n, step) float64
+    eta : (path, territory, step)
+    recruits : (path, territory, step) recruits entering
+    engaged : (path, territory, step) partners in engaged stages
+    expected, expected_var, commit, quota, quarter_sales : (path, territory, quarter)
+    """
+
+    calendar: StepCalendar
+    draw: np.ndarray
+    territory: np.ndarray
+    entity: np.ndarray
+    birth_step: np.ndarray
+    kappa: np.ndarray
+    state: np.ndarray
+    sales: np.ndarray
+    eta: np.ndarray
+    recruits: np.ndarray
+    engaged: np.ndarray
+    expected: np.ndarray
+    expected_var: np.ndarray
+    commit: np.ndarray
+    quota: np.ndarray
+    quarter_sales: np.ndarray
+    seed: int
+
+    def territory_sales(self) -> np.ndarray:
+        """(path, territory, step) sales summed over partners."""
+        out = np.zeros((self.sales.shape[0], self.eta.shape[1], self.sales.shape[2]))
+        np.add.at(out, (slice(None), self.territory), self.sales)
+        return out
+
+
+def initial_state(world: World, n_paths: int = 1, draws=None) -> dict:
+    """The state at the origin as ``expected_sales`` takes it, for the origin's partners."""
+    draw = _draws(world, n_paths, draws)
+    return {
+        "state": np.broadcast_to(world.partner_state, (n_paths, world.n_partners)).copy(),
+        "kappa": world.kappa[draw].copy(),
+        "territory": world.partner_territory.copy(),
+        "eta": world.eta_last[draw].copy(),
+        "draw": draw,
+    }
+
+
+def _draws(world: World, n_paths: int, draws) -> np.ndarray:
+    if draws is None:
+        return np.arange(n_paths, dtype=np.int64) % world.n_draws
+    draws = np.asarray(draws, dtype=np.int64)
+    if draws.shape != (n_paths,) or draws.min() < 0 or draws.max() >= world.n_draws:
+        raise ValueError(f"draws must be {n_paths} indices in [0, {world.n_draws})")
+    return draws
+
+
+def draw_transitions(seed, paths, entity, step, state, probs, exited):
+    """End-of-step transition of present, not exited partners.
+
+    ``probs`` (path, n, K) are the transition rows of each partner's current state.
+    """
+    h = rng.key(seed, Purpose.TRANSITION, paths[:, None], entity[None, :], step)
+    new = rng.categorical(h, probs)
+    moving = (state >= 0) & (state != exited)
+    return np.where(moving, new, state)
+
+
+def draw_recruits(seed, paths, step, rate, slots):
+    """Recruit counts (path, T) ~ Poisson(rate), capped at ``slots``."""
+    T = rate.shape[1]
+    h = rng.key(seed, Purpose.RECRUIT_COUNT, paths[:, None], np.arange(T)[None, :], step)
+    return np.minimum(rng.poisson(h, rate), slots)
+
+
+def draw_shock(seed, paths, step, eta_prev, rho, sigma_eta):
+    """``eta_t = rho eta_{t-1} + sigma_eta z`` for every path and territory."""
+    T = eta_prev.shape[1]
+    z = rng.normal(rng.key(seed, Purpose.SHOCK, paths[:, None], np.arange(T)[None, :], step))
+    return rho[:, None] * eta_prev + sigma_eta[:, None] * z
+
+
+def draw_sales(seed, paths, entity, step, p_pos, log_mean, sigma, present):
+    """Hurdle times log-normal amount; zero where not ``present``.
+
+    ``p_pos``, ``log_mean``, ``sigma`` are (path, n) arrays for each partner's stage.
+    """
+    hh = rng.key(seed, Purpose.HURDLE, paths[:, None], entity[None, :], step)
+    ha = rng.key(seed, Purpose.AMOUNT, paths[:, None], entity[None, :], step)
+    pos = rng.uniform(hh) < p_pos
+    amount = np.exp(log_mean + sigma * rng.normal(ha))
+    return np.where(present & pos, amount, 0.0)
+
+
+def quota_update(rule, last_quota, trailing, mean, frac):
+    """Quota for a quarter under ``rule``; returns (quota, new full-quarter quota)."""
+    if rule.kind == "forecast":
+        quota = mean * (1.0 + rule.stretch)
+        full = np.where(frac > 0, quota / frac, quota)
+        return quota, full
+    target = (1.0 + rule.growth) * trailing.mean(axis=-1)
+    w = np.where(target > last_quota, rule.up, rule.down)
+    full = last_quota + w * (target - last_quota)
+    return full * frac, full
+
+
+def generate(
+    world: World,
+    n_steps: int,
+    *,
+    seed: int,
+    n_paths: int = 1,
+    draws=None,
+    recruit: bool = True,
+    quota_rule=None,
+) -> WorldRun:
+    """Run the status-quo generative process forward ``n_steps`` steps from the origin.
+
+    Parameters
+    ----------
+    world : World
+    n_steps : int
+        Steps to simulate.
+    seed : int
+        Non-negative seed of the counter-based generator.
+    n_paths : int
+        Independent paths; path ``p`` uses draw ``draws[p]`` (default ``p % n_draws``).
+    draws : array of int, optional
+    recruit : bool
+        Whether new partners are recruited (forecasts of the existing book switch this off).
+    quota_rule : QuotaRule, optional
+        Overrides ``world.quota_rule``.
+
+    Returns
+    -------
+    WorldRun
+
+    Examples
+    --------
+    >>> from channelsim.datasets import example_world
+    >>> run = generate(example_world(), 6, seed=1, n_paths=2)
+    >>> run.sales.shape[0], run.sales.shape[2]
+    (2, 6)
+    """
+    if n_steps < 1:
+        raise ValueError("n_steps must be at least 1")
+    if seed < 0:
+        raise ValueError("seed must be a non-negative integer")
+    rule = quota_rule or world.quota_rule
+    cal = world.calendar(n_steps)
+    draw = _draws(world, n_paths, draws)
+    paths = np.arange(n_paths, dtype=np.int64)
+    T, P = world.n_territories, world.n_partners
+    exited = world.exited
+    R = world.recruit_slots() if recruit else 0
+
+    # Partner / slot layout.
+    slot_j, slot_t, slot_k = np.meshgrid(
+        np.arange(n_steps), np.arange(T), np.arange(R), indexing="ij"
+    )
+    slot_j, slot_t, slot_k = slot_j.ravel(), slot_t.ravel(), slot_k.ravel()
+    territory = np.concatenate([world.partner_territory, slot_t]).astype(np.int64)
+    entity = np.concatenate([np.arange(P, dtype=np.int64), recruit_entity(slot_j, slot_t, slot_k)])
+    birth = np.concatenate([np.full(P, -1, dtype=np.int64), slot_j])
+    N = territory.size
+    kappa = np.zeros((n_paths, N))
+    kappa[:, :P] = world.kappa[draw]
+    st = np.full((n_paths, N), -1, dtype=np.int64)
+    st[:, :P] = world.partner_state
+
+    out_state = np.full((n_paths, N, n_steps), -1, dtype=np.int8)
+    out_sales = np.zeros((n_paths, N, n_steps))
+    out_eta = np.zeros((n_paths, T, n_steps))
+    out_rec = np.zeros((n_paths, T, n_steps), dtype=np.int64)
+    out_eng = np.zeros((n_paths, T, n_steps), dtype=np.int64)
+    Q = cal.n_quarters
+    q_mean, q_var, q_commit, q_quota, q_sales = (np.zeros((n_paths, T, Q)) for _ in range(5))
+
+    trans = world.trans[draw]  # (path, T, K, K)
+    engaged_mask = engaged_stage_mask(world.stage_names)
+    eta = world.eta_last[draw].copy()
+    trailing = np.broadcast_to(world.trailing_sales, (n_paths, T, 4)).copy()
+    last_quota = np.broadcast_to(world.first_quota(), (n_paths, T)).copy()
+    spq = world.steps_per_quarter
+    pidx = paths[:, None]
+
+    for j in range(n_steps):
+        q = cal.quarter[j]
+        if cal.quarter_start[j]:
+            sel = cal.quarter == q
+            mean, var = expected_sales(
+                world,
+                {"state": st, "kappa": kappa, "territory": territory, "eta": eta, "draw": draw},
+                (cal.m[sel], cal.season[sel]),
+            )
+            z = rng.normal(rng.key(seed, Purpose.COMMIT, pidx, np.arange(T)[None, :], q))
+            bias = world.commit_bias[draw][:, None]
+            sd = world.commit_sd[draw][:, None]
+            q_mean[:, :, q], q_var[:, :, q] = mean, var
+            q_commit[:, :, q] = mean * np.exp(bias + sd * z)
+            frac = cal.quarter_len[q] / spq
+            q_quota[:, :, q], last_quota = quota_update(rule, last_quota, trailing, mean, frac)
+
+        # 2. transitions of the previous step's state
+        safe = np.where(st >= 0, st, 0)
+        probs = trans[pidx, territory[None, :], safe]  # (path, N, K)
+        st = draw_transitions(seed, paths, entity, j, st, probs, exited)
+
+        # 3. recruits
+        if R:
+            n_new = draw_recruits(seed, paths, j, world.recruit_rate[draw], R)
+            out_rec[:, :, j] = n_new
+            lo = P + j * T * R
+            block = slice(lo, lo + T * R)
+            joins = (
+                slot_k[None, j * T * R : (j + 1) * T * R]
+                < n_new[:, slot_t[j * T * R : (j + 1) * T * R]]
+            )
+            z = rng.normal(rng.key(seed, Purpose.RECRUIT_KAPPA, pidx, entity[None, block], 0))
+            kappa[:, block] = np.where(joins, world.sd_kappa[draw][:, None] * z, 0.0)
+            st[:, block] = np.where(joins, 0, -1)
+
+        # 4. territory shock
+        eta = draw_shock(seed, paths, j, eta, world.rho[draw], world.sigma_eta[draw])
+        out_eta[:, :, j] = eta
+
+        # 5. sales
+        present = (st >= 0) & (st != exited)
+        s = np.where(present, st, 0)
+        dp = draw[:, None]
+        p_pos = logistic(
+            world.h_stage[dp, s] + world.h_terr[dp, territory[None, :]] + world.h_cap[dp] * kappa
+        )
+        log_mean = (
+            world.a_stage[dp, s]
+            + world.a_terr[dp, territory[None, :]]
+            + world.a_terr_stage[dp, territory[None, :], s]
+            + kappa
+            + world.season[dp, cal.season[j]]
+            + world.trend[dp, territory[None, :]] * cal.m[j]
+            + eta[pidx, territory[None, :]]
+        )
+        sales = draw_sales(
+            seed, paths, entity, j, p_pos, log_mean, world.sigma_stage[dp, s], present
+        )
+        out_state[:, :, j] = st
+        out_sales[:, :, j] = sales
+        eng = present & engaged_mask[np.where(st >= 0, st, exited)]
+        for t in range(T):
+            out_eng[:, t, j] = eng[:, territory == t].sum(1)
+            q_sales[:, t, q] += sales[:, territory == t].sum(1)
+
+        # 6. end of quarter
+        if j == n_steps - 1 or cal.quarter[j + 1] != q:
+            frac = cal.quarter_len[q] / spq
+            trailing = np.concatenate(
+                [trailing[:, :, 1:], (q_sales[:, :, q] / frac)[:, :, None]], axis=2
+            )
+
+    return WorldRun(
+        calendar=cal,
+        draw=draw,
+        territory=territory,
+        entity=entity,
+        birth_step=birth,
+        kappa=kappa,
+        state=out_state,
+        sales=out_sales,
+        eta=out_eta,
+        recruits=out_rec,
+        engaged=out_eng,
+        expected=q_mean,
+        expected_var=q_var,
+        commit=q_commit,
+        quota=q_quota,
+        quarter_sales=q_sales,
+        seed=int(seed),
+    )

@@ -1,0 +1,456 @@
+"""The World schema (DESIGN.md section 3): parameters, state at the origin, labels, calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from channelsim._vocab import PROGRESSIVE_STAGES, STAGES, state_names
+
+__all__ = ["QuotaRule", "StepCalendar", "World", "WorldError", "engaged_stage_mask"]
+
+# Parameter arrays with a leading draw dimension, and the trailing dims they must have.
+# Letters: T territories, S stages, K states (= S + 1), P partners, Z seasons.
+_DRAW_ARRAYS: dict[str, str] = {
+    "a_stage": "S",
+    "a_terr": "T",
+    "a_terr_stage": "TS",
+    "sigma_stage": "S",
+    "h_stage": "S",
+    "h_terr": "T",
+    "h_cap": "",
+    "sd_kappa": "",
+    "kappa": "P",
+    "season": "Z",
+    "trend": "T",
+    "rho": "",
+    "sigma_eta": "",
+    "trans": "TKK",
+    "recruit_rate": "T",
+    "commit_bias": "",
+    "commit_sd": "",
+    "eta_last": "T",
+}
+
+
+class WorldError(ValueError):
+    """An inconsistent World (wrong shapes, invalid probabilities); lists every problem."""
+
+    is_bad_input = True
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(problems)} problem(s) in the world:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+@dataclass(frozen=True)
+class QuotaRule:
+    """How territory quotas are set each quarter.
+
+    Parameters
+    ----------
+    kind : {"ratchet", "forecast"}
+        ``ratchet``: the quota moves toward ``(1 + growth) x`` the mean of the trailing four
+        quarters' sales, by ``up`` of the gap when that target is above the last quota and by
+        ``down`` when below (asymmetric: quotas rise fast and fall slowly, the ratchet that
+        invites sandbagging). ``forecast``: the quota is the statistical forecast of the
+        quarter (:func:`~channelsim.world.expected_sales`) times ``1 + stretch``.
+    growth : float
+        Planned growth over the trailing run-rate, per quarter's quota (default 0.08).
+    up, down : float in [0, 1]
+        Share of the gap closed upward / downward each quarter (defaults 1.0 / 0.25).
+    stretch : float
+        Stretch over the forecast for ``kind="forecast"`` (default 0.05).
+
+    Examples
+    --------
+    >>> QuotaRule().kind
+    'ratchet'
+    """
+
+    kind: Literal["ratchet", "forecast"] = "ratchet"
+    growth: float = 0.08
+    up: float = 1.0
+    down: float = 0.25
+    stretch: float = 0.05
+
+    def __post_init__(self):
+        problems = []
+        if self.kind not in ("ratchet", "forecast"):
+            problems.append(f"quota rule kind must be 'ratchet' or 'forecast', got {self.kind!r}")
+        for name in ("up", "down"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                problems.append(f"quota rule {name} must be in [0, 1], got {v}")
+        if not -0.5 < self.growth < 2.0:
+            problems.append(f"quota rule growth must be in (-0.5, 2), got {self.growth}")
+        if not -0.5 < self.stretch < 2.0:
+            problems.append(f"quota rule stretch must be in (-0.5, 2), got {self.stretch}")
+        if problems:
+            raise WorldError(problems)
+
+    @property
+    def code(self) -> int:
+        """0 for ratchet, 1 for forecast (for array-only kernels)."""
+        return 0 if self.kind == "ratchet" else 1
+
+
+@dataclass(eq=False)
+class World:
+    """Everything needed to run the generative process forward from an origin.
+
+    All parameter arrays carry a leading ``draw`` dimension (posterior draws, or length 1 for a
+    single parameter set). Units: sales in the panel's currency per step; log-scale effects are
+    natural logs; hurdle effects are on the logit scale; ``trend`` is per step.
+
+    Attributes
+    ----------
+    a_stage : (draw, stage)
+        Log amount of a positive sale by lifecycle stage.
+    a_terr : (draw, territory)
+        Territory effect on the log amount.
+    a_terr_stage : (draw, territory, stage)
+        Territory x stage interaction on the log amount.
+    sigma_stage : (draw, stage)
+        Log-normal scale of the amount by stage (> 0).
+    h_stage, h_terr : (draw, stage), (draw, territory)
+        Hurdle (``P(sales > 0)``) logits by stage and territory.
+    h_cap : (draw,)
+        Effect of partner capability ``kappa`` on the hurdle logit.
+    sd_kappa : (draw,)
+        Standard deviation of partner capability; recruits draw ``kappa ~ Normal(0, sd_kappa)``.
+    kappa : (draw, partner)
+        Capability of each partner at the origin (log scale, shared by hurdle and amount).
+    season : (draw, season)
+        Seasonal effect on the log amount: 12 months for monthly panels, 4 quarters for
+        quarterly ones, indexed by the calendar month / quarter of the step.
+    trend : (draw, territory)
+        Per-step log growth, multiplied by ``m`` (steps since the trend origin).
+    rho, sigma_eta : (draw,)
+        AR(1) coefficient and innovation scale of the territory shock ``eta``.
+    trans : (draw, territory, state, state)
+        End-of-step transition probabilities from -> to over :attr:`state_names` (rows sum to 1;
+        the ``exited`` row is absorbing).
+    recruit_rate : (draw, territory)
+        Expected recruits per territory and step (Poisson).
+    commit_bias, commit_sd : (draw,)
+        ``log commit = log expected_sales + commit_bias + commit_sd * z``.
+    partner_territory : (partner,) int
+        Territory index of each partner.
+    partner_state : (partner,) int
+        State of each partner during the step before the origin (the last observed step).
+        Step 0 of a run starts with the end-of-step transition from it.
+    eta_last : (draw, territory)
+        Territory shock during the step before the origin.
+    trailing_sales : (territory, 4)
+        Territory sales of the last four quarters before the origin, oldest first.
+    target_partners : (territory,)
+        Engaged partners (active, productive, strategic) a territory plan calls for.
+    partner_ids, territory_ids, stage_names : tuple of str
+    origin_period : pandas.Period
+        The first step to simulate (freq ``M`` or ``Q``).
+    steps_per_quarter : int
+        3 for monthly, 1 for quarterly worlds.
+    fiscal_year_start_month : int
+        First month of the fiscal year (1-12).
+    origin_step : int
+        Value of ``m`` (steps since the trend's zero) at the origin.
+    quota_rule : QuotaRule
+        The status-quo quota rule.
+    last_quota : (territory,) or None
+        The quarterly quota in force before the origin; ``None`` means
+        ``(1 + growth) x mean(trailing_sales)``.
+    max_recruits : int or None
+        Recruit slots per territory and step; ``None`` derives a cap that the Poisson count
+        exceeds with probability below 1e-9 (see :meth:`recruit_slots`).
+    """
+
+    a_stage: np.ndarray
+    a_terr: np.ndarray
+    a_terr_stage: np.ndarray
+    sigma_stage: np.ndarray
+    h_stage: np.ndarray
+    h_terr: np.ndarray
+    h_cap: np.ndarray
+    sd_kappa: np.ndarray
+    kappa: np.ndarray
+    season: np.ndarray
+    trend: np.ndarray
+    rho: np.ndarray
+    sigma_eta: np.ndarray
+    trans: np.ndarray
+    recruit_rate: np.ndarray
+    commit_bias: np.ndarray
+    commit_sd: np.ndarray
+    partner_territory: np.ndarray
+    partner_state: np.ndarray
+    eta_last: np.ndarray
+    trailing_sales: np.ndarray
+    target_partners: np.ndarray
+    partner_ids: tuple[str, ...]
+    territory_ids: tuple[str, ...]
+    stage_names: tuple[str, ...] = STAGES
+    origin_period: pd.Period = field(default_factory=lambda: pd.Period("2024-01", freq="M"))
+    steps_per_quarter: int = 3
+    fiscal_year_start_month: int = 1
+    origin_step: int = 0
+    quota_rule: QuotaRule = field(default_factory=QuotaRule)
+    last_quota: np.ndarray | None = None
+    max_recruits: int | None = None
+
+    def __post_init__(self):
+        for name in _DRAW_ARRAYS:
+            setattr(self, name, np.asarray(getattr(self, name), dtype=np.float64))
+        self.partner_territory = np.asarray(self.partner_territory, dtype=np.int64)
+        self.partner_state = np.asarray(self.partner_state, dtype=np.int64)
+        self.trailing_sales = np.asarray(self.trailing_sales, dtype=np.float64)
+        self.target_partners = np.asarray(self.target_partners, dtype=np.float64)
+        if self.last_quota is not None:
+            self.last_quota = np.asarray(self.last_quota, dtype=np.float64)
+        self.partner_ids = tuple(str(p) for p in self.partner_ids)
+        self.territory_ids = tuple(str(t) for t in self.territory_ids)
+        self.stage_names = tuple(self.stage_names)
+        if not isinstance(self.origin_period, pd.Period):
+            self.origin_period = pd.Period(self.origin_period)
+        self.validate()
+
+    # -- sizes -------------------------------------------------------------------------------
+    @property
+    def n_draws(self) -> int:
+        return int(self.a_stage.shape[0])
+
+    @property
+    def n_territories(self) -> int:
+        return len(self.territory_ids)
+
+    @property
+    def n_partners(self) -> int:
+        return len(self.partner_ids)
+
+    @property
+    def n_stages(self) -> int:
+        return len(self.stage_names)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return state_names(self.stage_names)
+
+    @property
+    def n_states(self) -> int:
+        return self.n_stages + 1
+
+    @property
+    def exited(self) -> int:
+        """State code of ``exited`` (always the last state)."""
+        return self.n_stages
+
+    @property
+    def has_stages(self) -> bool:
+        return self.n_stages > 1
+
+    @property
+    def n_seasons(self) -> int:
+        return 4 * self.steps_per_quarter
+
+    def recruit_slots(self) -> int:
+        """Recruit slots per territory-step: ``max_recruits`` or a cap from the largest rate.
+
+        The derived cap is the smallest ``k`` with ``P(Poisson(max rate) > k) < 1e-9``.
+        """
+        if self.max_recruits is not None:
+            return int(self.max_recruits)
+        from scipy import stats
+
+        lam = float(self.recruit_rate.max(initial=0.0))
+        if lam <= 0:
+            return 1
+        return int(max(1, stats.poisson(lam).isf(1e-9) + 1))
+
+    # -- checks ------------------------------------------------------------------------------
+    def validate(self) -> None:
+        """Check shapes and probabilities; raise :class:`WorldError` listing every problem."""
+        problems: list[str] = []
+        D = self.a_stage.shape[0] if self.a_stage.ndim else -1
+        dims = {
+            "T": self.n_territories,
+            "S": self.n_stages,
+            "K": self.n_states,
+            "P": self.n_partners,
+            "Z": self.n_seasons,
+        }
+        for name, letters in _DRAW_ARRAYS.items():
+            arr = getattr(self, name)
+            expected = (D, *(dims[c] for c in letters))
+            if arr.shape != expected:
+                problems.append(
+                    f"{name}: expected shape {expected} (draw, {letters or '-'}), got {arr.shape}"
+                )
+            elif not np.all(np.isfinite(arr)):
+                problems.append(f"{name}: contains NaN or infinite values")
+        for name, shape in (
+            ("partner_territory", (dims["P"],)),
+            ("partner_state", (dims["P"],)),
+            ("trailing_sales", (dims["T"], 4)),
+            ("target_partners", (dims["T"],)),
+        ):
+            if getattr(self, name).shape != shape:
+                problems.append(f"{name}: expected shape {shape}, got {getattr(self, name).shape}")
+        if self.last_quota is not None and self.last_quota.shape != (dims["T"],):
+            problems.append(
+                f"last_quota: expected shape {(dims['T'],)}, got {self.last_quota.shape}"
+            )
+        if self.steps_per_quarter not in (1, 3):
+            problems.append(f"steps_per_quarter must be 1 or 3, got {self.steps_per_quarter}")
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            problems.append("fiscal_year_start_month must be in 1..12")
+        freq = "M" if self.steps_per_quarter == 3 else "Q"
+        if not self.origin_period.freqstr.startswith(freq):
+            problems.append(f"origin_period {self.origin_period} must have freq {freq}")
+        if self.stage_names not in (STAGES, ("active",)):
+            problems.append(f"stage_names must be {STAGES} or ('active',), got {self.stage_names}")
+        if not problems:
+            if (
+                np.any(self.sigma_stage <= 0)
+                or np.any(self.sd_kappa < 0)
+                or np.any(self.sigma_eta < 0)
+            ):
+                problems.append("sigma_stage must be > 0; sd_kappa and sigma_eta >= 0")
+            if np.any(self.recruit_rate < 0):
+                problems.append("recruit_rate must be >= 0")
+            if np.any(np.abs(self.rho) >= 1):
+                problems.append("rho must be in (-1, 1)")
+            if np.any(self.trans < 0) or not np.allclose(self.trans.sum(-1), 1.0, atol=1e-9):
+                problems.append("trans rows must be probabilities summing to 1")
+            elif np.any(self.trans[:, :, self.exited, self.exited] != 1.0):
+                problems.append("trans: the exited state must be absorbing")
+            pt, ps = self.partner_territory, self.partner_state
+            if pt.size and (pt.min() < 0 or pt.max() >= dims["T"]):
+                problems.append("partner_territory: indices out of range")
+            if ps.size and (ps.min() < 0 or ps.max() >= dims["K"]):
+                problems.append("partner_state: state codes out of range")
+            if np.any(self.target_partners <= 0):
+                problems.append("target_partners must be > 0")
+        if problems:
+            raise WorldError(problems)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def select_draws(self, idx) -> World:
+        """A World holding only the given draws (indices into the draw dimension)."""
+        idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+        return replace(self, **{name: getattr(self, name)[idx] for name in _DRAW_ARRAYS})
+
+    def first_quota(self) -> np.ndarray:
+        """The quota in force before the origin (``last_quota`` or its default)."""
+        if self.last_quota is not None:
+            return self.last_quota.copy()
+        return (1.0 + self.quota_rule.growth) * self.trailing_sales.mean(axis=1)
+
+    def calendar(self, n_steps: int) -> StepCalendar:
+        """Calendar of ``n_steps`` steps from the origin."""
+        return StepCalendar.build(
+            self.origin_period,
+            n_steps,
+            self.steps_per_quarter,
+            self.fiscal_year_start_month,
+            self.origin_step,
+        )
+
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (arrays are not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def engaged_stage_mask(stage_names: tuple[str, ...]) -> np.ndarray:
+    """Boolean mask over states: the stages counted as engaged for channel coverage.
+
+    Engaged stages are ``active``, ``productive`` and ``strategic``. One-stage worlds have no
+    channel maturity; their mask marks ``active`` so coverage is still defined.
+    """
+    names = state_names(stage_names)
+    engaged = set(PROGRESSIVE_STAGES[2:])
+    return np.array([n in engaged for n in names], dtype=bool)
+
+
+@dataclass(frozen=True)
+class StepCalendar:
+    """Calendar facts for the steps of a run, as arrays an array-only kernel can take.
+
+    Attributes
+    ----------
+    periods : pandas.PeriodIndex
+        The period of each step.
+    m : (step,) int
+        Steps since the trend's zero (``origin_step + j``).
+    season : (step,) int
+        Season index: calendar month - 1 (monthly) or calendar quarter - 1 (quarterly).
+    quarter : (step,) int
+        Index of the fiscal quarter a step belongs to, 0 for the origin's quarter.
+    quarter_start : (step,) bool
+        True on the first step of each quarter within the run (and on step 0).
+    quarter_len : (quarter,) int
+        Steps of each quarter that fall inside the run.
+    quarter_labels : list of str
+        Fiscal quarter labels, e.g. ``FY2024Q1``.
+    """
+
+    periods: pd.PeriodIndex
+    m: np.ndarray
+    season: np.ndarray
+    quarter: np.ndarray
+    quarter_start: np.ndarray
+    quarter_len: np.ndarray
+    quarter_labels: list[str]
+    steps_per_quarter: int
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.m)
+
+    @property
+    def n_quarters(self) -> int:
+        return len(self.quarter_len)
+
+    @classmethod
+    def build(cls, origin, n_steps, steps_per_quarter, fy_start, origin_step=0) -> StepCalendar:
+        periods = pd.period_range(origin, periods=n_steps, freq=origin.freq)
+        if steps_per_quarter == 3:
+            months = np.asarray(periods.month)
+            season = months - 1
+            offset = (months - fy_start) % 12
+            fq = offset // 3
+        else:
+            q = np.asarray(periods.quarter)
+            season = q - 1
+            first_q = (fy_start - 1) // 3
+            fq = (q - 1 - first_q) % 4
+            offset = fq * 3
+        fy = np.asarray(periods.year) + (
+            (
+                np.asarray(
+                    periods.month if steps_per_quarter == 3 else (periods.quarter - 1) * 3 + 1
+                )
+                >= fy_start
+            )
+            & (fy_start > 1)
+        ).astype(int)
+        qkey = fy * 4 + fq
+        new_q = np.r_[True, qkey[1:] != qkey[:-1]] if n_steps else np.zeros(0, bool)
+        quarter = np.cumsum(new_q) - 1
+        quarter_len = np.bincount(quarter, minlength=int(quarter.max(initial=-1)) + 1)
+        labels = [f"FY{fy[j]}Q{fq[j] + 1}" for j in np.flatnonzero(new_q)]
+        del offset
+        return cls(
+            periods=periods,
+            m=origin_step + np.arange(n_steps, dtype=np.int64),
+            season=season.astype(np.int64),
+            quarter=quarter.astype(np.int64),
+            quarter_start=new_q,
+            quarter_len=quarter_len.astype(np.int64),
+            quarter_labels=labels,
+            steps_per_quarter=steps_per_quarter,
+        )
