@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# Session fixtures of each area live in tests/_fixtures_<area>.py and are listed here.
+pytest_plugins: list[str] = []
+
 
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", default=False, help="run slow tests")
