@@ -70,14 +70,16 @@ TRUE_PARAMETERS: dict = {
     },
     "sd_trans_terr": 0.25,  # territory spread of move logits
     "recruit_per_target": 0.011,  # recruits per month per target partner
-    "recruit_boost_immature": 1.5,
+    # recruiting by channel maturity: under revenue-heavy status-quo pay, CAMs in nascent
+    # territories recruit little (the mechanism channelsim's policies act on)
+    "recruit_mult": {"nascent": 0.4, "building": 1.3, "developing": 1.0, "mature": 0.8},
     "commit_bias": 0.10,  # CAM commits ~10% optimistic
     "commit_sd": 0.20,
 }
 
 # Share of a territory's partners that are engaged, and its coverage, by channel maturity.
 _ENGAGED_SHARE = {"nascent": 0.35, "building": 0.55, "developing": 0.65, "mature": 0.72}
-_COVERAGE = {"nascent": 0.15, "building": 0.45, "developing": 0.72, "mature": 0.95}
+_COVERAGE = {"nascent": 0.08, "building": 0.45, "developing": 0.72, "mature": 0.95}
 
 
 def _move_logits(moves_m: dict, steps_per_quarter: int, has_stages: bool) -> np.ndarray:
@@ -223,9 +225,7 @@ def draw_world(
     partner_state = np.concatenate(states)
     sd_kappa = par["sd_kappa"]
     kappa = sd_kappa * gen.standard_normal(n_partners)
-    boost = np.array(
-        [par["recruit_boost_immature"] if m in ("nascent", "building") else 1.0 for m in maturity]
-    )
+    boost = np.array([par["recruit_mult"][m] for m in maturity])
     recruit_rate = par["recruit_per_target"] * target * boost * (3 / spq)
     eta_last = sigma_eta / math.sqrt(1 - rho**2) * gen.standard_normal(T)
     if start is None:
@@ -403,3 +403,22 @@ def regenerate_example() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     world = example_world()
     run = generate(world, 36, seed=EXAMPLE_SEED)
     return book_tables(world, run, managers_seed=EXAMPLE_SEED)
+
+
+def write_example_data(directory=None) -> None:
+    """Write the example book's tables as package data (maintainers: after changing the
+    process or :data:`TRUE_PARAMETERS`, run ``python -m channelsim.datasets``)."""
+    import os
+    from pathlib import Path
+
+    directory = Path(directory) if directory else Path(__file__).parent / "_data"
+    directory.mkdir(parents=True, exist_ok=True)
+    names = ("partners.csv", "territory_quarters.csv", "territories.csv")
+    for name, table in zip(names, regenerate_example(), strict=True):
+        tmp = directory / f".{name}.tmp"
+        table.to_csv(tmp, index=False)
+        os.replace(tmp, directory / name)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    write_example_data()

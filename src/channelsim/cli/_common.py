@@ -30,29 +30,20 @@ class BadInput(Exception):
 def parse_mapping(values: list[str] | None, option: str) -> dict[str, str]:
     """Parse repeated/comma-separated ``SOURCE=CANONICAL`` pairs into a dict.
 
+    Delegates to :func:`channelsim.data.parse_mapping_pairs` (imported here, not at module
+    level, so ``channelsim --help`` stays fast) and turns its error into :class:`BadInput`.
+
     Examples
     --------
     >>> parse_mapping(["Account_ID=partner,Region=territory"], "--map")
     {'Account_ID': 'partner', 'Region': 'territory'}
     """
-    out: dict[str, str] = {}
-    bad: list[str] = []
-    for value in values or []:
-        for item in value.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            if item.count("=") != 1 or not all(part.strip() for part in item.split("=")):
-                bad.append(item)
-                continue
-            src, dst = (part.strip() for part in item.split("="))
-            out[src] = dst
-    if bad:
-        raise BadInput(
-            f"{option}: expected SOURCE=CANONICAL pairs (e.g. {option} Region=territory), "
-            f"got: {', '.join(repr(b) for b in bad)}"
-        )
-    return out
+    from channelsim.data import MappingError, parse_mapping_pairs
+
+    try:
+        return parse_mapping_pairs(values, option)
+    except MappingError as exc:
+        raise BadInput(str(exc)) from exc
 
 
 def add_seed_argument(parser: argparse.ArgumentParser, default: int = 0) -> None:
