@@ -13,6 +13,7 @@ from channelsim.world._expected import (
 )
 from channelsim.world._process import (
     RECRUIT_ENTITY_BASE,
+    ProcessHooks,
     WorldRun,
     draw_recruits,
     draw_sales,
@@ -29,6 +30,7 @@ __all__ = [
     "HERMITE_NODES",
     "HERMITE_WEIGHTS",
     "RECRUIT_ENTITY_BASE",
+    "ProcessHooks",
     "QuotaRule",
     "StepCalendar",
     "World",

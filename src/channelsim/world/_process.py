@@ -31,6 +31,7 @@ from channelsim.world._schema import StepCalendar, World, engaged_stage_mask
 
 __all__ = [
     "RECRUIT_ENTITY_BASE",
+    "ProcessHooks",
     "WorldRun",
     "draw_recruits",
     "draw_sales",
@@ -56,6 +57,69 @@ def recruit_entity(step, territory, k):
         + (np.asarray(territory, dtype=np.int64) << 8)
         + np.asarray(k, dtype=np.int64)
     )
+
+
+class ProcessHooks:
+    """Optional callbacks through which :func:`generate` runs the process with offsets.
+
+    The policy reference (:mod:`channelsim.policy`) subclasses this to run the *same* loop
+    under another policy: it modifies commit parameters, transition probabilities, recruit
+    rates and log sales amounts, and observes each step. Every method of this base class is
+    the identity, so ``generate(..., hooks=ProcessHooks())`` equals ``generate(...)`` bit for
+    bit. ``generate`` calls them in this order within step ``j`` (see the module docstring):
+    :meth:`step_start`; at a quarter's first step :meth:`commit_params` then
+    :meth:`quarter_start`; :meth:`transition_probs`; :meth:`recruit_rate`; :meth:`log_sales`;
+    :meth:`step_end`; at a quarter's last step :meth:`quarter_end`.
+
+    Examples
+    --------
+    >>> from channelsim.datasets import draw_world
+    >>> w = draw_world(2, 10, seed=1)
+    >>> a = generate(w, 3, seed=1)
+    >>> b = generate(w, 3, seed=1, hooks=ProcessHooks())
+    >>> bool((a.sales == b.sales).all())
+    True
+    """
+
+    def start(self, ctx: dict) -> None:
+        """Called once before step 0 with the run's layout.
+
+        ``ctx`` holds ``world``, ``calendar``, ``draw`` (path,), ``paths`` (path,), ``seed``,
+        ``territory`` / ``entity`` / ``birth_step`` (n,) of partners and recruit slots,
+        ``state`` (path, n) at the origin, ``slots`` (recruit slots per territory-step) and
+        ``quota_rule``.
+        """
+
+    def step_start(self, j: int) -> None:
+        """Called at the start of step ``j``."""
+
+    def commit_params(self, j: int, bias, sd):
+        """Commit bias and noise for the quarter starting at step ``j``; (path, 1) arrays in,
+        arrays broadcasting to (path, territory) out."""
+        return bias, sd
+
+    def quarter_start(self, q: int, mean, var, commit, quota) -> None:
+        """Observe the statistical forecast, commit and quota (path, territory) of quarter q."""
+
+    def transition_probs(self, j: int, probs, state):
+        """End-of-step transition probabilities (path, n, state) of the partners in ``state``."""
+        return probs
+
+    def recruit_rate(self, j: int, rate):
+        """Poisson recruit rate (path, territory) of step ``j``."""
+        return rate
+
+    def log_sales(self, j: int, log_mean):
+        """Log-normal location (path, n) of step ``j``'s sales amounts."""
+        return log_mean
+
+    def step_end(self, j: int, state, sales) -> None:
+        """Observe the state (path, n) during step ``j`` and its sales (path, n)."""
+
+    def quarter_end(self, q: int, sales):
+        """Quarter ``q``'s booked territory sales (path, territory), as the quota rule sees
+        them; ``sales`` is the sum of the partners' sales."""
+        return sales
 
 
 @dataclass
@@ -182,6 +246,7 @@ def generate(
     draws=None,
     recruit: bool = True,
     quota_rule=None,
+    hooks: ProcessHooks | None = None,
 ) -> WorldRun:
     """Run the status-quo generative process forward ``n_steps`` steps from the origin.
 
@@ -199,6 +264,9 @@ def generate(
         Whether new partners are recruited (forecasts of the existing book switch this off).
     quota_rule : QuotaRule, optional
         Overrides ``world.quota_rule``.
+    hooks : ProcessHooks, optional
+        Callbacks that run the same process with offsets (the policy reference). ``None``
+        (the default) and the base :class:`ProcessHooks` leave the process unchanged.
 
     Returns
     -------
@@ -252,9 +320,27 @@ def generate(
     last_quota = np.broadcast_to(world.first_quota(), (n_paths, T)).copy()
     spq = world.steps_per_quarter
     pidx = paths[:, None]
+    if hooks is not None:
+        hooks.start(
+            {
+                "world": world,
+                "calendar": cal,
+                "draw": draw,
+                "paths": paths,
+                "seed": seed,
+                "territory": territory,
+                "entity": entity,
+                "birth_step": birth,
+                "state": st.copy(),
+                "slots": R,
+                "quota_rule": rule,
+            }
+        )
 
     for j in range(n_steps):
         q = cal.quarter[j]
+        if hooks is not None:
+            hooks.step_start(j)
         if cal.quarter_start[j]:
             sel = cal.quarter == q
             mean, var = expected_sales(
@@ -265,19 +351,28 @@ def generate(
             z = rng.normal(rng.key(seed, Purpose.COMMIT, pidx, np.arange(T)[None, :], q))
             bias = world.commit_bias[draw][:, None]
             sd = world.commit_sd[draw][:, None]
+            if hooks is not None:
+                bias, sd = hooks.commit_params(j, bias, sd)
             q_mean[:, :, q], q_var[:, :, q] = mean, var
             q_commit[:, :, q] = mean * np.exp(bias + sd * z)
             frac = cal.quarter_len[q] / spq
             q_quota[:, :, q], last_quota = quota_update(rule, last_quota, trailing, mean, frac)
+            if hooks is not None:
+                hooks.quarter_start(q, mean, var, q_commit[:, :, q], q_quota[:, :, q])
 
         # 2. transitions of the previous step's state
         safe = np.where(st >= 0, st, 0)
         probs = trans[pidx, territory[None, :], safe]  # (path, N, K)
+        if hooks is not None:
+            probs = hooks.transition_probs(j, probs, st)
         st = draw_transitions(seed, paths, entity, j, st, probs, exited)
 
         # 3. recruits
         if R:
-            n_new = draw_recruits(seed, paths, j, world.recruit_rate[draw], R)
+            rate = world.recruit_rate[draw]
+            if hooks is not None:
+                rate = hooks.recruit_rate(j, rate)
+            n_new = draw_recruits(seed, paths, j, rate, R)
             out_rec[:, :, j] = n_new
             lo = P + j * T * R
             block = slice(lo, lo + T * R)
@@ -309,6 +404,8 @@ def generate(
             + world.trend[dp, territory[None, :]] * cal.m[j]
             + eta[pidx, territory[None, :]]
         )
+        if hooks is not None:
+            log_mean = hooks.log_sales(j, log_mean)
         sales = draw_sales(
             seed, paths, entity, j, p_pos, log_mean, world.sigma_stage[dp, s], present
         )
@@ -318,13 +415,16 @@ def generate(
         for t in range(T):
             out_eng[:, t, j] = eng[:, territory == t].sum(1)
             q_sales[:, t, q] += sales[:, territory == t].sum(1)
+        if hooks is not None:
+            hooks.step_end(j, st, sales)
 
         # 6. end of quarter
         if j == n_steps - 1 or cal.quarter[j + 1] != q:
             frac = cal.quarter_len[q] / spq
-            trailing = np.concatenate(
-                [trailing[:, :, 1:], (q_sales[:, :, q] / frac)[:, :, None]], axis=2
-            )
+            booked = q_sales[:, :, q]
+            if hooks is not None:
+                booked = hooks.quarter_end(q, booked)
+            trailing = np.concatenate([trailing[:, :, 1:], (booked / frac)[:, :, None]], axis=2)
 
     return WorldRun(
         calendar=cal,

@@ -1,0 +1,108 @@
+"""The outcome variables of a simulation, from per territory-quarter records (numpy).
+
+:mod:`channelsim.simulate`'s kernels compute the same in numba, inside the kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["VARIABLES", "Z90", "quarter_variables"]
+
+#: ``scipy.special.ndtri(0.9)`` (a test checks it): the 80% interval of the statistical
+#: forecast is ``exp(mu -/+ Z90 s)``. A literal keeps scipy out of the import.
+Z90 = 1.2815515655446004
+
+#: Outcome variables: name -> (description, units). Order of the kernel's output axis.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "revenue": ("booked revenue of the quarter (partner sales plus timing games)", "currency"),
+    "attainment": ("revenue / quota (total: summed over territories)", "ratio"),
+    "share_at_quota": ("share of territories with revenue >= quota", "share"),
+    "stat_ape": ("|statistical forecast - revenue| / revenue", "ratio"),
+    "stat_bias": ("(statistical forecast - revenue) / revenue", "ratio"),
+    "stat_coverage": ("1 if revenue lies in the forecast's 80% interval, else 0", "share"),
+    "commit_ape": ("|commit - revenue| / revenue", "ratio"),
+    "commit_bias": ("(commit - revenue) / revenue", "ratio"),
+    "coverage_index": (
+        "channel coverage min(1, engaged / target) at quarter end (total: territory mean)",
+        "share",
+    ),
+    "share_mature": ("share of territories at 'mature' channel maturity at quarter end", "share"),
+    "active_partners": ("partners present and not dormant at quarter end", "count"),
+    "pay_cost_ratio": ("CAM pay / revenue", "ratio"),
+    "programme_cost": ("hiring, onboarding and KPI programme cost", "currency"),
+    "cam_attrition": ("CAMs who quit during the quarter", "count"),
+}
+
+
+def _rel(x, revenue):
+    ok = revenue > 0
+    return np.where(ok, x / np.where(ok, revenue, 1.0), np.nan)
+
+
+def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.ndarray:
+    """The :data:`VARIABLES` from records (path, territory, quarter).
+
+    ``rec`` holds ``revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost,
+    quits``. Returns (variable, path, quarter, territory) when ``by_territory``, else
+    (variable, path, quarter, 1) with territory totals: sums of revenue, quota, forecast mean
+    and variance (territories are independent given the state), commits, partners, pay and
+    costs; means over territories of the shares and coverage.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = np.ones((1, 2, 1))
+    >>> rec = dict(revenue=one, quota=one, mean=one, var=one * 0.01, commit=one * 1.1,
+    ...            engaged=one, active=one, maturity=one * 3, pay=one * 0.1, cost=one, quits=0 * one)
+    >>> v = quarter_variables(rec, np.array([2.0, 1.0]), by_territory=False)
+    >>> float(v[list(VARIABLES).index("coverage_index"), 0, 0, 0])
+    0.75
+    """
+    tr = lambda a: np.moveaxis(np.asarray(a, dtype=np.float64), 1, 2)  # noqa: E731 -> (p,q,t)
+    R, quota, mean, var, commit = (
+        tr(rec[k]) for k in ("revenue", "quota", "mean", "var", "commit")
+    )
+    eng, act, mat, pay, cost, quits = (
+        tr(rec[k]) for k in ("engaged", "active", "maturity", "pay", "cost", "quits")
+    )
+    cov = np.minimum(1.0, eng / target)
+    at_quota = (R >= quota).astype(np.float64)
+    mature = (mat == 3).astype(np.float64)
+    if not by_territory:
+        T = R.shape[-1]
+
+        def tot(a):
+            s = a[..., 0].copy()
+            for t in range(1, T):
+                s = s + a[..., t]
+            return s[..., None]
+
+        R, quota, mean, var, commit = tot(R), tot(quota), tot(mean), tot(var), tot(commit)
+        act, pay, cost, quits = tot(act), tot(pay), tot(cost), tot(quits)
+        cov, at_quota, mature = tot(cov) / T, tot(at_quota) / T, tot(mature) / T
+    att = np.where(quota > 0, R / np.where(quota > 0, quota, 1.0), np.nan)
+    pos = mean > 0
+    safe = np.where(pos, mean, 1.0)
+    s2 = np.log1p(np.where(pos, var, 0.0) / (safe * safe))
+    mu = np.log(safe) - 0.5 * s2
+    s = np.sqrt(s2)
+    lo, hi = np.exp(mu - Z90 * s), np.exp(mu + Z90 * s)
+    inside = np.where(pos, ((R >= lo) & (R <= hi)).astype(np.float64), np.nan)
+    out = [
+        R,
+        att,
+        at_quota,
+        np.abs(_rel(mean - R, R)),
+        _rel(mean - R, R),
+        inside,
+        np.abs(_rel(commit - R, R)),
+        _rel(commit - R, R),
+        cov,
+        mature,
+        act,
+        _rel(pay, R),
+        cost,
+        quits,
+    ]
+    return np.stack(out)

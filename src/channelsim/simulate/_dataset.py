@@ -1,0 +1,186 @@
+"""The Simulation Dataset (DESIGN.md section 7), its provenance, and the per-policy summary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from channelsim.policy import LEVERS, VARIABLES
+
+__all__ = ["AGGREGATION", "build_dataset", "summarize", "world_hash"]
+
+#: How :func:`summarize` folds quarters into one number per path: flows are summed over the
+#: horizon, stocks taken at its last quarter, rates averaged over quarters.
+AGGREGATION: dict[str, str] = {
+    "revenue": "sum",
+    "attainment": "mean",
+    "share_at_quota": "mean",
+    "stat_ape": "mean",
+    "stat_bias": "mean",
+    "stat_coverage": "mean",
+    "commit_ape": "mean",
+    "commit_bias": "mean",
+    "coverage_index": "last",
+    "share_mature": "last",
+    "active_partners": "last",
+    "pay_cost_ratio": "mean",
+    "programme_cost": "sum",
+    "cam_attrition": "sum",
+}
+
+
+def world_hash(world) -> str:
+    """A short sha256 of a world's arrays, labels and calendar."""
+    h = hashlib.sha256()
+    for name, value in sorted(world.to_dict().items()):
+        h.update(name.encode())
+        if isinstance(value, np.ndarray):
+            h.update(str(value.dtype).encode() + str(value.shape).encode())
+            h.update(np.ascontiguousarray(value).tobytes())
+        else:
+            h.update(repr(value).encode())
+    return h.hexdigest()[:16]
+
+
+def _config_hash(plan, by_territory: bool, whash: str) -> str:
+    cfg = {
+        "world": whash,
+        "status_quo": plan.status_quo.to_dict(),
+        "effects": plan.effects.to_dict(),
+        "seed": plan.seed,
+        "n_paths": plan.n_paths,
+        "n_steps": plan.n_steps,
+        "by_territory": bool(by_territory),
+    }
+    text = json.dumps(cfg, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> xr.Dataset:
+    """Label the kernel output (path, variable, slot, quarter, territory or 1)."""
+    from channelsim import __version__
+
+    w = plan.world
+    idx = plan.policy_slot
+    if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
+        data = out[:, :, idx[0] : idx[0] + len(idx)]
+    else:
+        data = out[:, :, idx]
+    n_pol = len(plan.policies)
+    dims = (
+        ("policy", "path", "quarter", "territory")
+        if by_territory
+        else ("policy", "path", "quarter")
+    )
+    variables = {}
+    for v, (name, (desc, units)) in enumerate(VARIABLES.items()):
+        arr = np.moveaxis(data[:, v], 1, 0)  # (policy, path, quarter, T or 1)
+        if not by_territory:
+            arr = arr[..., 0]
+        variables[name] = xr.Variable(dims, arr, attrs={"description": desc, "units": units})
+    coords = {
+        "policy": np.arange(plan.offset, plan.offset + n_pol, dtype=np.int64),
+        "path": np.arange(plan.n_paths, dtype=np.int64),
+        "quarter": np.arange(plan.calendar.n_quarters, dtype=np.int64),
+    }
+    if by_territory:
+        coords["territory"] = np.array(w.territory_ids, dtype=object)
+    labels = [p.labels() for p in plan.policies]
+    for lever in LEVERS:
+        coords[lever] = ("policy", np.array([lab[lever] for lab in labels], dtype=object))
+    whash = world_hash(w)
+    attrs = {
+        "title": "channelsim policy simulation",
+        "seed": int(plan.seed),
+        "n_paths": int(plan.n_paths),
+        "n_steps": int(plan.n_steps),
+        "steps_per_quarter": int(w.steps_per_quarter),
+        "origin_period": str(w.origin_period),
+        "quarter_labels": json.dumps(plan.calendar.quarter_labels),
+        "path_draws": f"path p uses world draw p % {w.n_draws}",
+        "by_territory": int(bool(by_territory)),
+        "engine": engine,
+        "world_hash": whash,
+        "config_hash": _config_hash(plan, by_territory, whash),
+        "status_quo": json.dumps(plan.status_quo.to_dict(), default=str),
+        "effects": json.dumps(plan.effects.to_dict()),
+        "channelsim_version": __version__,
+    }
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def summarize(ds: xr.Dataset, quantiles=(0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """Mean and quantiles (default P10/P50/P90) over paths of every variable, per policy.
+
+    Each variable is first folded over quarters per path (:data:`AGGREGATION`: revenue,
+    programme cost and CAM attrition summed over the horizon; coverage, share mature and
+    active partners at the last quarter; the rest averaged), then summarised over paths
+    (NaN-aware). With a ``territory`` dimension the rows are (policy, territory).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``policy`` (and ``territory``); the lever labels, then columns
+        ``<variable>_mean`` and ``<variable>_p10`` etc.
+
+    Examples
+    --------
+    >>> from channelsim.datasets import draw_world
+    >>> from channelsim.simulate import simulate
+    >>> ds = simulate(draw_world(3, 30, seed=1), ["territory_pay"], n_paths=4, n_steps=6,
+    ...               seed=1, progress=False)
+    >>> df = summarize(ds)
+    >>> list(df.index), "revenue_p90" in df.columns
+    ([0, 1], True)
+    """
+    cols: dict[str, np.ndarray] = {}
+    index_dims = ["policy", "territory"] if "territory" in ds.dims else ["policy"]
+    for name in VARIABLES:
+        if name not in ds:
+            continue
+        da = ds[name]
+        how = AGGREGATION.get(name, "mean")
+        if how == "sum":
+            folded = da.sum("quarter", skipna=False)
+        elif how == "last":
+            folded = da.isel(quarter=-1)
+        else:
+            folded = da.mean("quarter", skipna=True)
+        folded = folded.transpose(*index_dims, "path")
+        vals = folded.values.reshape(-1, folded.sizes["path"])
+        with np.errstate(all="ignore"), _quiet():
+            cols[f"{name}_mean"] = np.nanmean(vals, axis=1)
+            for q in quantiles:
+                tag = f"p{round(q * 100, 6):g}".replace(".", "_")
+                cols[f"{name}_{tag}"] = np.nanquantile(vals, q, axis=1)
+    if len(index_dims) == 2:
+        index = pd.MultiIndex.from_product(
+            [ds["policy"].values, ds["territory"].values], names=index_dims
+        )
+    else:
+        index = pd.Index(ds["policy"].values, name="policy")
+    df = pd.DataFrame(cols, index=index)
+    levers = pd.DataFrame(
+        {lv: ds[lv].values for lv in LEVERS if lv in ds.coords},
+        index=pd.Index(ds["policy"].values, name="policy"),
+    )
+    if len(index_dims) == 2:
+        levers = levers.reindex(index.get_level_values("policy"))
+        levers.index = index
+    return pd.concat([levers, df], axis=1)
+
+
+class _quiet:
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._w.__exit__(*exc)

@@ -1,0 +1,699 @@
+"""The pieces of one kernel step (numba), in the order of :func:`channelsim.world.generate`.
+
+Per (territory, slot) state lives in two arrays, ``fs[FS_*, t, slot]`` (float) and
+``is_[IS_*, t, slot]`` (int); each function below is one phase of a step and mirrors the
+numpy reference (:class:`channelsim.policy.PolicyHooks`) operation for operation wherever a
+discrete outcome depends on the result.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from channelsim.policy._effects import EFFECT_FIELDS
+from channelsim.policy._outcomes import Z90
+from channelsim.policy._pack import (
+    F_ACC,
+    F_ATTR_RATE,
+    F_CAM_COST,
+    F_CAP,
+    F_GONIK,
+    F_HIRE_COST,
+    F_KPI_COST,
+    F_PREMIUM,
+    F_Q_DOWN,
+    F_Q_GROWTH,
+    F_Q_STRETCH,
+    F_Q_UP,
+    F_RAMP_START,
+    F_RAMP_STEPS,
+    F_RATCHET,
+    F_TARGET,
+    F_THR,
+    F_TTF_STEPS,
+    F_VS,
+)
+from channelsim.simulate import _mechanisms_nb as mech
+from channelsim.simulate import _rng_nb as rng
+from channelsim.simulate._expected_nb import finish, row_constants
+from channelsim.simulate._numba_config import jit
+
+__all__ = [
+    "close_quarter",
+    "close_step",
+    "new_row",
+    "open_quarter",
+    "partners_step",
+    "raw_table",
+    "recruits_step",
+    "start_step",
+    "write_variables",
+]
+
+_E = {name: i for i, name in enumerate(EFFECT_FIELDS)}
+E_THETA, E_RDISC, E_REC, E_EN = (
+    _E["effort_sensitivity"],
+    _E["ratchet_discount"],
+    _E["recruit"],
+    _E["enable"],
+)
+E_DEV, E_DORM, E_RET, E_CS = _E["develop"], _E["develop_dormancy"], _E["retention"], _E["co_sell"]
+E_FB, E_FN, E_GB, E_SB = (
+    _E["forecast_bias"],
+    _E["forecast_noise"],
+    _E["gonik_bias"],
+    _E["sandbagging"],
+)
+E_PULL, E_DISC, E_WIN, E_ATT = (
+    _E["pull_forward"],
+    _E["timing_discount"],
+    _E["timing_window"],
+    _E["attrition_attainment"],
+)
+
+# float state fs[i, t, slot]
+(
+    FS_APROJ, FS_LASTQ, FS_QSALES, FS_ADJ, FS_CARRY, FS_STEP, FS_WPAY, FS_CAPSUM, FS_FILLED,
+    FS_QUITS, FS_HIRES, FS_QUOTA, FS_MEAN, FS_VAR, FS_COMMIT, FS_PULL, FS_DFC, FS_DWFC,
+    FS_WFC, FS_RFAC, FS_LIFT, FS_TR0, FS_TR1, FS_TR2, FS_TR3, FS_PSLOPE, FS_PCAP,
+) = range(27)  # fmt: skip
+NFS = 27
+# int state is_[i, t, slot]
+(
+    IS_FILLED, IS_VAC, IS_TENURE, IS_NEWPROF, IS_ENGPREV, IS_PLANMAT, IS_ENG, IS_ACT, IS_PM,
+    IS_PNEW,
+) = range(10)  # fmt: skip
+NIS = 10
+_Z90 = float(Z90)
+
+
+@jit
+def raw_table(d, tr_n, tr_p, cum, sl):  # pragma: no cover - numba
+    """Fill ``cum[t, s0, sl, :]`` with the world's cumulative transition probabilities."""
+    T, K = cum.shape[0], cum.shape[1]
+    for t in range(T):
+        for s0 in range(K - 1):
+            c = 0.0
+            for i in range(tr_n[d, t, s0]):
+                c = c + tr_p[d, t, s0, i]
+                cum[t, s0, sl, i] = c
+
+
+@jit
+def start_step(
+    d,
+    qs,
+    E,
+    fpar,
+    skill_new,
+    skill_inc,
+    kpi,
+    comp,
+    split,
+    target,
+    tr_n,
+    tr_p,
+    tr_type,
+    fs,
+    is_,
+    eff,
+    cum,
+    w,
+    prod,
+    e,
+):  # pragma: no cover - numba
+    """Effort of every slot (status quo first), offsets against the status quo's, and each
+    slot's cumulative transition probabilities (:class:`PolicyHooks.step_start`).
+
+    Effort is a function of (maturity, payout slope, capacity, hiring profile) only; when
+    none changed since the last step the slot keeps its effort, and its offsets and table
+    are recomputed only when its or the status quo's effort changed (same numbers, less
+    work: most steps change nothing)."""
+    T, n_sl = fs.shape[1], fs.shape[2]
+    K = cum.shape[1]
+    theta = E[E_THETA]
+    fac = np.empty(6)
+    changed = np.empty(n_sl, dtype=np.bool_)
+    for t in range(T):
+        for sl in range(n_sl):
+            fp = fpar[sl]
+            m = mech.maturity_code(np.float64(is_[IS_ENGPREV, t, sl]), target[t])
+            if qs:
+                is_[IS_PLANMAT, t, sl] = m
+            slope = mech.payout_slope(fs[FS_APROJ, t, sl], fp[F_ACC], fp[F_CAP])
+            newp = is_[IS_NEWPROF, t, sl] == 1
+            filled = is_[IS_FILLED, t, sl] == 1
+            cap = (
+                mech.ramp(is_[IS_TENURE, t, sl], fp[F_RAMP_STEPS], fp[F_RAMP_START])
+                if filled
+                else 0.0
+            )
+            prem = 1.0 + fp[F_PREMIUM] * (1.0 if newp else 0.0)
+            fs[FS_WPAY, t, sl] = fs[FS_WPAY, t, sl] + (1.0 if filled else 0.0) * prem
+            fs[FS_CAPSUM, t, sl] = fs[FS_CAPSUM, t, sl] + cap * prem
+            fs[FS_FILLED, t, sl] = fs[FS_FILLED, t, sl] + (1.0 if filled else 0.0)
+            same = (
+                is_[IS_PM, t, sl] == m
+                and fs[FS_PSLOPE, t, sl] == slope
+                and fs[FS_PCAP, t, sl] == cap
+                and is_[IS_PNEW, t, sl] == is_[IS_NEWPROF, t, sl]
+            )
+            changed[sl] = not same
+            if same:
+                continue
+            is_[IS_PM, t, sl] = m
+            fs[FS_PSLOPE, t, sl] = slope
+            fs[FS_PCAP, t, sl] = cap
+            is_[IS_PNEW, t, sl] = is_[IS_NEWPROF, t, sl]
+            keep = 1.0 - E[E_RDISC] * fp[F_RATCHET]
+            mech.pay_weights(
+                kpi[sl, m], comp[sl, m], split[m], fp[F_VS], fp[F_GONIK], slope, keep, w
+            )
+            for k in range(5):
+                prod[k] = skill_new[sl, k] if newp else skill_inc[sl, k]
+            mech.effort(w, prod, cap, theta, e)
+            for k in range(5):
+                eff[t, sl, k] = e[k]
+            fs[FS_WFC, t, sl] = w[4]
+        for sl in range(n_sl):
+            if not (changed[sl] or changed[0]):
+                continue
+            d_rec = eff[t, sl, 0] - eff[t, 0, 0]
+            d_en = eff[t, sl, 1] - eff[t, 0, 1]
+            d_dev = eff[t, sl, 2] - eff[t, 0, 2]
+            d_cs = eff[t, sl, 3] - eff[t, 0, 3]
+            fs[FS_DFC, t, sl] = eff[t, sl, 4] - eff[t, 0, 4]
+            fs[FS_DWFC, t, sl] = fs[FS_WFC, t, sl] - fs[FS_WFC, t, 0]
+            o1 = E[E_EN] * d_en
+            o2 = E[E_DEV] * d_dev
+            o3 = E[E_EN] * d_en
+            o4 = E[E_DORM] * d_dev
+            o5 = E[E_RET] * (d_en + d_dev)
+            fac[0] = 1.0
+            fac[1] = math.exp(o1)
+            fac[2] = math.exp(o2)
+            fac[3] = math.exp(o3)
+            fac[4] = math.exp(o4)
+            fac[5] = math.exp(o5)
+            noff = o1 != 0.0 or o2 != 0.0 or o3 != 0.0 or o4 != 0.0 or o5 != 0.0
+            fs[FS_RFAC, t, sl] = math.exp(E[E_REC] * d_rec)
+            fs[FS_LIFT, t, sl] = math.exp(E[E_CS] * d_cs)
+            for s0 in range(K - 1):
+                nz = tr_n[d, t, s0]
+                c = 0.0
+                if noff:
+                    Z = 0.0
+                    for i in range(nz):
+                        Z = Z + tr_p[d, t, s0, i] * fac[tr_type[d, t, s0, i]]
+                    for i in range(nz):
+                        c = c + tr_p[d, t, s0, i] * fac[tr_type[d, t, s0, i]] / Z
+                        cum[t, s0, sl, i] = c
+                else:
+                    for i in range(nz):
+                        c = c + tr_p[d, t, s0, i]
+                        cum[t, s0, sl, i] = c
+
+
+@jit
+def partners_step(
+    b,
+    j,
+    d,
+    L,
+    qs,
+    pout,
+    live,
+    n_live,
+    row_t,
+    row_kap,
+    row_hk,
+    row_out,
+    ppos,
+    g1,
+    g2,
+    st,
+    cum,
+    tr_n,
+    tr_to,
+    W1,
+    W2,
+    Macc,
+    S2acc,
+    Dacc,
+    lmb,
+    step_term,
+    sig,
+    lift,
+    step_sales,
+    eng_cnt,
+    act_cnt,
+    emask,
+    amask,
+    ps_sales,
+    ps_state,
+    e1m,
+    e2m,
+    e_done,
+    amt,
+    amt_done,
+    hit,
+):  # pragma: no cover - numba
+    """Every present partner in every slot: the quarter's expected-sales moments (at a
+    quarter's first step, from the state before the transition), the end-of-step transition,
+    and the step's sales. Random numbers are drawn once per partner and shared by all
+    slots. Returns the number of rows still present in some slot (compacted in ``live``)."""
+    n_sl = st.shape[1]
+    S = ppos.shape[1]
+    K = S + 1
+    EX = S
+    n_keep = 0
+    for ii in range(n_live):
+        r = live[ii]
+        t = row_t[r]
+        u_tr = rng.uniform(rng.finish(row_hk[r, 0], j, 0))
+        u_h = rng.uniform(rng.finish(row_hk[r, 1], j, 0))
+        z_a = 0.0
+        z_done = False
+        if qs:
+            for k in range(K):
+                e_done[k] = False
+        for s in range(S):
+            amt_done[s] = False
+        alive = False
+        o = row_out[r] if pout >= 0 else -1
+        track = o >= 0
+        # this row's and territory's slices, hoisted out of the slot loop
+        st_r = st[r]
+        cum_t = cum[t]
+        tn = tr_n[d, t]
+        tto = tr_to[d, t]
+        lift_t = lift[t]
+        sales_t = step_sales[t]
+        eng_t = eng_cnt[t]
+        act_t = act_cnt[t]
+        for s in range(S):
+            hit[s] = u_h < ppos[r, s]
+        for sl in range(n_sl):
+            s0 = np.int64(st_r[sl])
+            if s0 < 0 or s0 == EX:
+                continue
+            if qs:
+                if not e_done[s0]:
+                    for l in range(L):
+                        a1 = 0.0
+                        a2 = 0.0
+                        for s in range(S):
+                            a1 += W1[t, s0, l, s] * g1[r, s]
+                            a2 += W2[t, s0, l, s] * g2[r, s]
+                        e1m[s0, l] = a1
+                        e2m[s0, l] = a2
+                    e_done[s0] = True
+                for l in range(L):
+                    Macc[t, sl, l] += e1m[s0, l]
+                    S2acc[t, sl, l] += e2m[s0, l]
+                    Dacc[t, sl, l] += e1m[s0, l] * e1m[s0, l]
+            nz = tn[s0]
+            s1 = tto[s0, nz - 1]
+            cs = cum_t[s0, sl]
+            for i in range(nz):
+                if u_tr < cs[i]:
+                    s1 = tto[s0, i]
+                    break
+            st_r[sl] = s1
+            if track and sl == pout:
+                ps_state[b, o, j] = s1
+            if s1 == EX:
+                continue
+            alive = True
+            if hit[s1]:
+                if not amt_done[s1]:
+                    if not z_done:
+                        z_a = rng.normal(rng.finish(row_hk[r, 2], j, 0))
+                        z_done = True
+                    amt[s1] = math.exp(lmb[t, s1] + row_kap[r] + step_term[t] + sig[s1] * z_a)
+                    amt_done[s1] = True
+                sale = amt[s1] * lift_t[sl]
+                sales_t[sl] += sale
+                if track and sl == pout:
+                    ps_sales[b, o, j] = sale
+            eng_t[sl] += emask[s1]
+            act_t[sl] += amask[s1]
+        if alive:
+            live[n_keep] = r
+            n_keep += 1
+    return n_keep
+
+
+@jit
+def recruits_step(
+    b,
+    j,
+    d,
+    R,
+    pout,
+    pre_rc,
+    pre_rk,
+    pre_t,
+    pre_h,
+    pre_a,
+    rbase,
+    rate,
+    sd_kappa,
+    sigma_stage,
+    h_stage,
+    h_terr,
+    h_cap,
+    rfac,
+    lift,
+    slot_base,
+    slot_cnt,
+    n_rows,
+    live,
+    n_live,
+    row_t,
+    row_kap,
+    row_hk,
+    row_out,
+    ppos,
+    g1,
+    g2,
+    st,
+    step_sales,
+    eng_cnt,
+    act_cnt,
+    emask,
+    amask,
+    lmb,
+    step_term,
+    sig,
+    ps_sales,
+    ps_state,
+    ps_kappa,
+    n_new,
+):  # pragma: no cover - numba
+    """Recruits of step ``j``: one Poisson uniform per territory shared by all slots (each
+    with its own rate), slots keyed (step, territory, k); recruits enter at the first stage
+    and sell in their first step. Returns ``(n_rows, n_live)``."""
+    T = rate.shape[1]
+    n_sl = st.shape[1]
+    for t in range(T):
+        u_rc = rng.uniform(rng.finish(rng.fold(pre_rc, t), j, 0))
+        nmax = 0
+        for sl in range(n_sl):
+            nn = min(rng.poisson(u_rc, rate[d, t] * rfac[t, sl]), R)
+            n_new[sl] = nn
+            nmax = max(nmax, nn)
+        for k in range(nmax):
+            ent = rbase + (j << 24) + (t << 8) + k
+            kap = sd_kappa[d] * rng.normal(rng.finish(rng.fold(pre_rk, ent), 0, 0))
+            r = n_rows
+            n_rows += 1
+            new_row(
+                r, ent, t, kap, d, sigma_stage, h_stage, h_terr, h_cap, pre_t, pre_h, pre_a,
+                row_t, row_kap, row_hk, ppos, g1, g2,
+            )  # fmt: skip
+            o = -1
+            if pout >= 0 and slot_base[j, t] >= 0 and k < slot_cnt[j, t]:
+                o = slot_base[j, t] + k
+                row_out[r] = o
+                ps_kappa[b, o] = kap if k < n_new[pout] else 0.0
+            u_h = rng.uniform(rng.finish(row_hk[r, 1], j, 0))
+            sale0 = 0.0
+            if u_h < ppos[r, 0]:
+                z_a = rng.normal(rng.finish(row_hk[r, 2], j, 0))
+                sale0 = math.exp(lmb[t, 0] + kap + step_term[t] + sig[0] * z_a)
+            for sl in range(n_sl):
+                if k < n_new[sl]:
+                    st[r, sl] = 0
+                    sale = sale0 * lift[t, sl]
+                    step_sales[t, sl] += sale
+                    eng_cnt[t, sl] += emask[0]
+                    act_cnt[t, sl] += amask[0]
+                    if sl == pout and o >= 0:
+                        ps_state[b, o, j] = 0
+                        ps_sales[b, o, j] = sale
+                else:
+                    st[r, sl] = -1
+            live[n_live] = r
+            n_live += 1
+    return n_rows, n_live
+
+
+@jit
+def new_row(
+    r,
+    ent,
+    t,
+    kap,
+    d,
+    sigma_stage,
+    h_stage,
+    h_terr,
+    h_cap,
+    pre_t,
+    pre_h,
+    pre_a,
+    row_t,
+    row_kap,
+    row_hk,
+    ppos,
+    g1,
+    g2,
+):  # pragma: no cover - numba
+    """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants."""
+    row_t[r] = t
+    row_kap[r] = kap
+    row_hk[r, 0] = rng.fold(pre_t, ent)
+    row_hk[r, 1] = rng.fold(pre_h, ent)
+    row_hk[r, 2] = rng.fold(pre_a, ent)
+    row_constants(d, t, kap, sigma_stage, h_stage, h_terr, h_cap, ppos[r], g1[r], g2[r])
+
+
+@jit
+def _quota_update(kind, fp, last_full, t0, t1, t2, t3, mean, frac):  # pragma: no cover - numba
+    """:func:`channelsim.world.quota_update` for one territory: (quota, new full quota)."""
+    if kind == 1:
+        quota = mean * (1.0 + fp[F_Q_STRETCH])
+        full = quota / frac if frac > 0 else quota
+        return quota, full
+    target = (1.0 + fp[F_Q_GROWTH]) * ((((t0 + t1) + t2) + t3) / 4.0)
+    w = fp[F_Q_UP] if target > last_full else fp[F_Q_DOWN]
+    full = last_full + w * (target - last_full)
+    return full * frac, full
+
+
+@jit
+def open_quarter(
+    q,
+    L,
+    spq,
+    d,
+    pre_commit,
+    E,
+    fpar,
+    qkind,
+    commit_bias,
+    commit_sd,
+    rho,
+    Macc,
+    S2acc,
+    Dacc,
+    Mrec,
+    S2rec,
+    mu,
+    vq,
+    fs,
+):  # pragma: no cover - numba
+    """The statistical forecast, commit and quota of every slot for quarter ``q``."""
+    T, n_sl = fs.shape[1], fs.shape[2]
+    frac = L / spq
+    for t in range(T):
+        z = rng.normal(rng.finish(rng.fold(pre_commit, t), q, 0))
+        for sl in range(n_sl):
+            fp = fpar[sl]
+            mn, vr = finish(t, L, Macc[t, sl], S2acc[t, sl], Dacc[t, sl], Mrec, S2rec, mu, vq, rho)
+            sandbag = -E[E_SB] * (fp[F_RATCHET] - fpar[0, F_RATCHET])
+            d_g = fp[F_GONIK] - fpar[0, F_GONIK]
+            shrink = math.exp(-E[E_FB] * fs[FS_DWFC, t, sl] - E[E_GB] * d_g)
+            bias = (commit_bias + sandbag) * shrink
+            sd = commit_sd * math.exp(-E[E_FN] * fs[FS_DFC, t, sl])
+            fs[FS_MEAN, t, sl] = mn
+            fs[FS_VAR, t, sl] = vr
+            fs[FS_COMMIT, t, sl] = mn * math.exp(bias + sd * z)
+            quota, full = _quota_update(
+                qkind[sl], fp, fs[FS_LASTQ, t, sl], fs[FS_TR0, t, sl], fs[FS_TR1, t, sl],
+                fs[FS_TR2, t, sl], fs[FS_TR3, t, sl], mn, frac,
+            )  # fmt: skip
+            fs[FS_QUOTA, t, sl] = quota
+            fs[FS_LASTQ, t, sl] = full
+
+
+@jit
+def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  # pragma: no cover
+    """Step end: booking, timing games at a quarter's last step, projected attainment, and
+    CAM turnover (:meth:`PolicyHooks.step_end`)."""
+    T, n_sl = fs.shape[1], fs.shape[2]
+    for t in range(T):
+        u_quit = rng.uniform(rng.finish(rng.fold(pre_attr, t), j, 0))
+        u_fill = rng.open_uniform(rng.finish(rng.fold(pre_hire, t), j, 0))
+        for sl in range(n_sl):
+            fp = fpar[sl]
+            fs[FS_QSALES, t, sl] = fs[FS_QSALES, t, sl] + fs[FS_STEP, t, sl]
+            is_[IS_ENGPREV, t, sl] = is_[IS_ENG, t, sl]
+            quota = fs[FS_QUOTA, t, sl]
+            pos = quota > 0
+            sq_ = quota if pos else 1.0
+            if last:
+                a_now = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / sq_ if pos else 1.0
+                f = mech.timing_intensity(
+                    a_now, fp[F_VS], comp[sl, is_[IS_PLANMAT, t, sl], 0], fp[F_THR], fp[F_ACC],
+                    E[E_PULL], E[E_WIN],
+                )  # fmt: skip
+                fs[FS_PULL, t, sl] = f
+                x = (f - fs[FS_PULL, t, 0]) * fs[FS_STEP, t, sl]
+                fs[FS_ADJ, t, sl] = fs[FS_ADJ, t, sl] + x * (1.0 - E[E_DISC])
+                fs[FS_CARRY, t, sl] = -x
+                a = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / sq_ if pos else 1.0
+            else:
+                a = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / (sq_ * (done / L)) if pos else 1.0
+            fs[FS_APROJ, t, sl] = a
+            if is_[IS_FILLED, t, sl] == 1:
+                h = mech.attrition_probability(a, fp[F_ATTR_RATE], E[E_ATT])
+                if u_quit < h:
+                    is_[IS_FILLED, t, sl] = 0
+                    is_[IS_VAC, t, sl] = mech.vacancy_steps(u_fill, fp[F_TTF_STEPS])
+                    fs[FS_QUITS, t, sl] += 1.0
+                else:
+                    is_[IS_TENURE, t, sl] += 1
+            else:
+                is_[IS_VAC, t, sl] -= 1
+                if is_[IS_VAC, t, sl] <= 0:
+                    is_[IS_FILLED, t, sl] = 1
+                    is_[IS_TENURE, t, sl] = 0
+                    is_[IS_NEWPROF, t, sl] = 1
+                    fs[FS_HIRES, t, sl] += 1.0
+
+
+@jit
+def close_quarter(
+    q, L, spq, fpar, comp, target, fs, is_, by_territory, out_q, tmp
+):  # pragma: no cover
+    """Pay, programme cost and the outcome variables of quarter ``q`` for every slot;
+    shift the ratchet's trailing sales and reset the quarter's accumulators."""
+    T, n_sl = fs.shape[1], fs.shape[2]
+    frac = L / spq
+    for sl in range(n_sl):
+        fp = fpar[sl]
+        vs = fp[F_VS]
+        for t in range(T):
+            booked = fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]
+            quota = fs[FS_QUOTA, t, sl]
+            pos = quota > 0
+            a = booked / quota if pos else 1.0
+            c = fs[FS_COMMIT, t, sl] / quota if pos else 1.0
+            ape = abs(fs[FS_COMMIT, t, sl] - booked) / booked if booked > 0 else np.inf
+            pm = is_[IS_PLANMAT, t, sl]
+            inner = (1.0 - vs) + vs * (
+                comp[sl, pm, 0] * mech.payout_curve(a, fp[F_THR], fp[F_ACC], fp[F_CAP])
+                + comp[sl, pm, 2] * mech.forecast_score(ape)
+            )
+            inner = inner + fp[F_GONIK] * mech.gonik_score(c, a)
+            base = fp[F_TARGET] * frac
+            tmp[0, t] = booked
+            tmp[1, t] = quota
+            tmp[2, t] = fs[FS_MEAN, t, sl]
+            tmp[3, t] = fs[FS_VAR, t, sl]
+            tmp[4, t] = fs[FS_COMMIT, t, sl]
+            tmp[5, t] = is_[IS_ENG, t, sl]
+            tmp[6, t] = is_[IS_ACT, t, sl]
+            tmp[7, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
+            tmp[8, t] = base * (
+                (fs[FS_WPAY, t, sl] / L) * inner + vs * comp[sl, pm, 1] * (fs[FS_CAPSUM, t, sl] / L)
+            )
+            tmp[9, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
+                fp[F_CAM_COST] * (fs[FS_FILLED, t, sl] / L) + fp[F_KPI_COST]
+            )
+            tmp[10, t] = fs[FS_QUITS, t, sl]
+            fs[FS_TR0, t, sl] = fs[FS_TR1, t, sl]
+            fs[FS_TR1, t, sl] = fs[FS_TR2, t, sl]
+            fs[FS_TR2, t, sl] = fs[FS_TR3, t, sl]
+            fs[FS_TR3, t, sl] = booked / frac
+            fs[FS_QSALES, t, sl] = 0.0
+            fs[FS_ADJ, t, sl] = fs[FS_CARRY, t, sl]
+            fs[FS_CARRY, t, sl] = 0.0
+            fs[FS_WPAY, t, sl] = 0.0
+            fs[FS_CAPSUM, t, sl] = 0.0
+            fs[FS_FILLED, t, sl] = 0.0
+            fs[FS_QUITS, t, sl] = 0.0
+            fs[FS_HIRES, t, sl] = 0.0
+        write_variables(out_q[:, sl], tmp, target, by_territory)
+
+
+@jit
+def _rel(x, revenue):  # pragma: no cover - numba
+    return x / revenue if revenue > 0 else np.nan
+
+
+@jit
+def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
+    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows:
+    revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits); see
+    :func:`channelsim.policy.quarter_variables` (same order of sums)."""
+    T = tmp.shape[1]
+    n_out = T if by_territory else 1
+    for o in range(n_out):
+        lo_t = o if by_territory else 0
+        hi_t = o + 1 if by_territory else T
+        r = tmp[0, lo_t]
+        qu = tmp[1, lo_t]
+        mn = tmp[2, lo_t]
+        vr = tmp[3, lo_t]
+        cm = tmp[4, lo_t]
+        ac = tmp[6, lo_t]
+        py = tmp[8, lo_t]
+        co = tmp[9, lo_t]
+        qt = tmp[10, lo_t]
+        cov = min(1.0, tmp[5, lo_t] / target[lo_t])
+        atq = 1.0 if tmp[0, lo_t] >= tmp[1, lo_t] else 0.0
+        mt = 1.0 if tmp[7, lo_t] == 3 else 0.0
+        for t in range(lo_t + 1, hi_t):
+            r = r + tmp[0, t]
+            qu = qu + tmp[1, t]
+            mn = mn + tmp[2, t]
+            vr = vr + tmp[3, t]
+            cm = cm + tmp[4, t]
+            ac = ac + tmp[6, t]
+            py = py + tmp[8, t]
+            co = co + tmp[9, t]
+            qt = qt + tmp[10, t]
+            cov = cov + min(1.0, tmp[5, t] / target[t])
+            atq = atq + (1.0 if tmp[0, t] >= tmp[1, t] else 0.0)
+            mt = mt + (1.0 if tmp[7, t] == 3 else 0.0)
+        if not by_territory:
+            cov = cov / T
+            atq = atq / T
+            mt = mt / T
+        out[0, o] = r
+        out[1, o] = r / qu if qu > 0 else np.nan
+        out[2, o] = atq
+        out[3, o] = abs(_rel(mn - r, r))
+        out[4, o] = _rel(mn - r, r)
+        if mn > 0:
+            s2 = math.log1p(vr / (mn * mn))
+            mu = math.log(mn) - 0.5 * s2
+            s = math.sqrt(s2)
+            lo = math.exp(mu - _Z90 * s)
+            hi = math.exp(mu + _Z90 * s)
+            out[5, o] = 1.0 if (r >= lo and r <= hi) else 0.0
+        else:
+            out[5, o] = np.nan
+        out[6, o] = abs(_rel(cm - r, r))
+        out[7, o] = _rel(cm - r, r)
+        out[8, o] = cov
+        out[9, o] = mt
+        out[10, o] = ac
+        out[11, o] = _rel(py, r)
+        out[12, o] = co
+        out[13, o] = qt
