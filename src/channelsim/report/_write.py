@@ -1,0 +1,102 @@
+"""Write the report folder: ``report.html``, ``summary.csv`` and ``charts/*.png``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from channelsim.report._charts import CHARTS, figure_png
+from channelsim.report._html import render_html
+from channelsim.scenario import Comparison
+
+__all__ = ["ReportFiles", "render_charts", "write_report"]
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+@dataclass
+class ReportFiles:
+    """Paths written by :func:`write_report`."""
+
+    html: Path
+    summary: Path
+    charts: dict[str, Path] = field(default_factory=dict)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render_charts(comp: Comparison) -> dict[str, bytes]:
+    """Every chart of the report as PNG bytes, keyed by name (see ``CHARTS``).
+
+    Examples
+    --------
+    >>> from channelsim.report import render_charts
+    >>> callable(render_charts)
+    True
+    """
+    return {name: figure_png(fn(comp)) for name, (fn, _) in CHARTS.items()}
+
+
+def write_report(comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 10) -> ReportFiles:
+    """Write the leadership report for a comparison into ``out_dir``.
+
+    Writes ``report.html`` (self-contained: charts embedded as base64 PNGs, inline CSS, no
+    scripts or network access), ``summary.csv`` (one row per policy: levers, plain-language
+    changes, every objective's mean, difference from the status quo, interval, standard error,
+    P(beats status quo) and rank, the overall rank and frontier flag; status quo first) and
+    ``charts/<name>.png``. Each file is written to a temporary name and renamed.
+
+    Parameters
+    ----------
+    comp : Comparison
+        From :func:`channelsim.scenario.compare` or :func:`channelsim.scenario.run_scenario`.
+    out_dir : path
+        Created when missing.
+    n_top : int
+        Rows of the top-policies table.
+
+    Returns
+    -------
+    ReportFiles
+
+    Examples
+    --------
+    >>> from channelsim.report import write_report
+    >>> callable(write_report)
+    True
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    images = render_charts(comp)
+    charts = {}
+    for name, png in images.items():
+        path = out / "charts" / f"{name}.png"
+        _atomic_write(path, png)
+        charts[name] = path
+    captions = {name: cap for name, (_, cap) in CHARTS.items()}
+    html_path = out / "report.html"
+    _atomic_write(html_path, render_html(comp, images, captions, n_top=n_top).encode("utf-8"))
+    csv_path = out / "summary.csv"
+    _atomic_write(csv_path, comp.summary_frame().to_csv(index=False).encode("utf-8"))
+    return ReportFiles(html=html_path, summary=csv_path, charts=charts)

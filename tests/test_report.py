@@ -1,0 +1,121 @@
+"""The leadership report: files, self-containment, and a headless-Chromium screenshot."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from channelsim.report import CHARTS, findings, render_charts, write_report
+from channelsim.scenario import compare
+from tests._fixtures_scenario import chromium_screenshot
+
+
+@pytest.fixture(scope="module")
+def comparison(fake_ds):
+    c = compare(
+        fake_ds,
+        meta={
+            "title": "Hiring profiles",
+            "question": "Does hiring channel managers beat hiring direct reps?",
+            "seed": 7,
+            "version": "test",
+        },
+    )
+    c.effects = pd.DataFrame(
+        {
+            "value": [0.4, 0.08],
+            "range": ["0.1 to 0.8", ""],
+            "meaning": ["recruiting effort on partner recruiting", "co-sell lift"],
+            "source": ["assumption", "Rao et al. (2021), JMR"],
+        },
+        index=["beta_recruit", "beta_co_sell"],
+    )
+    c.effect_sensitivity = pd.DataFrame(
+        {
+            "top_policy": [38, 46],
+            "same_top": [True, False],
+            "base_top_rank": [1, 2],
+            "top_k_overlap": [1.0, 0.8],
+            "kendall_tau": [1.0, 0.6],
+        },
+        index=pd.Index(["beta_recruit low", "beta_recruit high"], name="setting"),
+    )
+    return c
+
+
+@pytest.fixture(scope="module")
+def report_dir(comparison, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    files = write_report(comparison, out)
+    return out, files
+
+
+def test_report_files(report_dir, comparison):
+    out, files = report_dir
+    assert files.html == out / "report.html" and files.summary == out / "summary.csv"
+    assert set(files.charts) == set(CHARTS)
+    for png in files.charts.values():
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = pd.read_csv(files.summary)
+    assert len(summary) == comparison.n_policies and summary.loc[0, "policy"] == 0
+    assert {"hiring", "changes", "attainment_diff", "attainment_p_beats", "rank"} <= set(summary)
+
+
+def test_report_is_self_contained(report_dir):
+    html = report_dir[1].html.read_text()
+    # no external resources: every image is a data URI, no scripts, no links out
+    srcs = re.findall(r"src='([^']*)'", html) + re.findall(r'src="([^"]*)"', html)
+    assert len(srcs) == len(CHARTS)
+    assert all(s.startswith("data:image/png;base64,") for s in srcs)
+    for s in srcs:
+        assert base64.b64decode(s.split(",", 1)[1])[:4] == b"\x89PNG"
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    for text in (
+        "Hiring profiles",
+        "Top policies",
+        "Assumed effect sizes",
+        "Rao et al. (2021), JMR",
+        "class='assumption'>assumption",
+        "Lever sensitivity",
+        "Channel maturity over time",
+        "P(beats status quo)",
+    ):
+        assert text in html
+
+
+def test_findings_are_plain_language(comparison):
+    f = findings(comparison)
+    assert f[0].startswith("Best policy by average quota attainment")
+    assert any("frontier" in s for s in f)
+    assert any("stays on top in 1 of 2" in s for s in f)
+
+
+def test_charts_render_for_a_single_lever_scenario(fake_ds):
+    small = fake_ds.isel(policy=[0, 1]).assign_coords(policy=[0, 1])
+    c = compare(small)
+    images = render_charts(c)
+    assert set(images) == set(CHARTS)
+
+
+def test_report_renders_in_headless_chromium(report_dir, tmp_path):
+    from PIL import Image
+
+    files = report_dir[1]
+    png = chromium_screenshot(files.html, tmp_path / "shot.png", tmp_path / "profile")
+    img = np.asarray(Image.open(png).convert("RGB")).astype(float)
+    assert img.shape[0] >= 1500 and img.shape[1] >= 1200
+    # not blank: real variation and many colours
+    assert img.std() > 20
+    colours = np.unique(img.reshape(-1, 3).astype(np.uint8), axis=0)
+    assert len(colours) > 200
+    # the dark header band is at the top (CSS applied) and the page below it is mostly light
+    header = img[10:60, 10:1200].mean(axis=(0, 1))
+    assert (header < 90).all(), header
+    assert img[400:].mean() > 180
+    # the frontier chart is drawn near the top: its grey policy dots appear on the first screen
+    grey = np.array([0xB9, 0xC0, 0xC7])
+    assert (np.abs(img - grey).sum(axis=2) < 12).sum() > 100
