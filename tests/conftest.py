@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 # Session fixtures of each area live in tests/_fixtures_<area>.py and are listed here.
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "tests._fixtures_scenario",
+    "tests._fixtures_forecast",
+    "tests._fixtures_simulate",
+    "tests._fixtures_model",
+]
 
 
 def pytest_addoption(parser):

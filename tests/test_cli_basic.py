@@ -42,10 +42,42 @@ def test_example_writes_three_tables(tmp_path, capsys):
     )
 
 
-def test_demo_prints_summary(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--quiet"]) == 0
+def test_demo_runs_the_whole_pipeline_on_small_settings(tmp_path, capsys):
+    # The README's main job with few draws and paths: every stage must produce its files.
+    argv = [
+        "demo",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        "--draws",
+        "60",
+        "--tune",
+        "60",
+        "--chains",
+        "2",
+        "--paths",
+        "8",
+        "--scenarios",
+        "territory_building_pay",
+    ]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "top 20%" in out and "maturity" in out
+    for name in (
+        "model.nc",
+        "forecast.csv",
+        "forecast.csv.json",
+        "fan_chart.png",
+        "quotas.csv",
+        "territory_building_pay/report.html",
+        "territory_building_pay/summary.csv",
+    ):
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert str((tmp_path / "territory_building_pay" / "report.html").resolve()) in out
+
+
+def test_demo_rejects_unknown_scenarios(tmp_path):
+    assert main(["demo", "--out", str(tmp_path), "--scenarios", "nope"]) == 2
 
 
 def test_console_script_bad_input_exits_2(tmp_path):

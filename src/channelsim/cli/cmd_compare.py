@@ -40,6 +40,18 @@ def register(sub) -> None:
         action="store_true",
         help="discard checkpoints of a different run in OUT/chunks",
     )
+    p.add_argument(
+        "--model",
+        metavar="MODEL.nc",
+        help="drive the paths with this fitted model's posterior (overrides the scenario's [world])",
+    )
+    p.add_argument(
+        "--model-draws",
+        type=int,
+        default=200,
+        metavar="N",
+        help="posterior draws taken from --model (default 200; path p uses draw p %% N)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -66,16 +78,33 @@ def run(args) -> int:
         problems.append(f"--paths must be at least 2, got {args.paths}")
     if args.quarters is not None and not 1 <= args.quarters <= 40:
         problems.append(f"--quarters must be in 1..40, got {args.quarters}")
+    if args.model_draws < 1:
+        problems.append(f"--model-draws must be at least 1, got {args.model_draws}")
+    if args.model and not Path(args.model).is_file():
+        problems.append(f"--model {args.model}: model file not found")
     if problems:
         raise BadInput("\n".join(problems))
     scenario = load_scenario(args.scenario)  # ScenarioError (bad input) lists every problem
+    world = world_label = None
+    if args.model:
+        from channelsim.model import ChannelModel
+
+        world = ChannelModel.load(args.model).to_world(args.model_draws, seed=args.seed or 0)
+        world_label = f"posterior of {Path(args.model).name} ({args.model_draws} draws)"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with open_client(workers=args.workers, scheduler=args.scheduler) as client:
         from channelsim.scenario._run import prepare
 
-        prep = prepare(scenario, paths=args.paths, quarters=args.quarters, seed=args.seed)
+        prep = prepare(
+            scenario,
+            paths=args.paths,
+            quarters=args.quarters,
+            seed=args.seed,
+            world=world,
+            world_label=world_label,
+        )
         prep.source = str(args.scenario)
         if not args.quiet:
             where = (

@@ -1,0 +1,269 @@
+"""Fill the World schema from posterior draws and the state at the end of the book.
+
+Unseen groups (semantics, also in docs/model.md):
+
+* an **unseen territory** (``extra_territories``) gets, per posterior draw, its own effects
+  drawn from the fitted population: ``a_terr ~ N(0, sd_a_terr)``, ``a_terr_stage[s] ~
+  N(0, sd_a_terr_stage)``, ``h_terr ~ N(0, sd_h_terr)``, ``trend ~ N(trend_mu, sd_trend)``,
+  move log-odds ``move_base + N(0, sd_trans)``, ``recruit_rate = target_partners x
+  exp(mu_recruit + N(0, sd_recruit))`` and a shock ``eta_last`` from the stationary AR(1)
+  distribution ``N(0, sigma_eta / sqrt(1 - rho^2))``. Its trailing sales are the expected
+  sales of its first quarter (as :func:`channelsim.datasets.draw_world` does);
+* an **unseen partner** (``extra_partners``) gets ``kappa ~ N(0, sd_kappa)`` per draw, like
+  a recruit, in the state and territory given (default: the first stage).
+
+Depends on numpy, pandas and :mod:`channelsim.world` (never PyMC).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from channelsim.model._data import ModelData
+from channelsim.model._posterior import transition_matrix
+from channelsim.world import QuotaRule, StepCalendar, World, expected_sales, initial_state
+
+__all__ = ["build_world", "select_draws"]
+
+_WORLD_FIELDS = (
+    "a_stage",
+    "a_terr",
+    "a_terr_stage",
+    "sigma_stage",
+    "h_stage",
+    "h_terr",
+    "h_cap",
+    "sd_kappa",
+    "kappa",
+    "season",
+    "trend",
+    "rho",
+    "sigma_eta",
+    "trans",
+    "recruit_rate",
+    "commit_bias",
+    "commit_sd",
+)
+_HYPER = (
+    "sd_a_terr",
+    "sd_a_terr_stage",
+    "sd_h_terr",
+    "trend_mu",
+    "sd_trend",
+    "move_base",
+    "sd_trans",
+    "mu_recruit",
+    "sd_recruit",
+)
+
+
+def select_draws(posterior: xr.Dataset, draws, rng: np.random.Generator) -> np.ndarray:
+    """Flat draw indices: all (None), ``n`` spread evenly (int), or the given indices."""
+    total = posterior.sizes["chain"] * posterior.sizes["draw"]
+    if draws is None:
+        return np.arange(total)
+    if np.isscalar(draws) and not isinstance(draws, bool):
+        n = int(draws)
+        if not 1 <= n <= total:
+            raise ValueError(
+                f"draws must be between 1 and {total} (the posterior's draws), got {n}"
+            )
+        return np.sort(rng.choice(total, size=n, replace=False))
+    idx = np.asarray(draws, dtype=np.int64).ravel()
+    if idx.size == 0 or idx.min() < -total or idx.max() >= total:
+        raise ValueError(f"draw indices must lie in [0, {total})")
+    return idx % total
+
+
+def _trailing_sales(data: ModelData) -> np.ndarray:
+    """Territory sales of the last four complete fiscal quarters, oldest first."""
+    T, N = data.T, data.N
+    sales = np.nan_to_num(data.sales)
+    terr = np.where(data.territory >= 0, data.territory, 0)
+    per_step = np.zeros((T, N))
+    np.add.at(per_step, (terr.ravel(), np.tile(np.arange(N), data.P)), sales.ravel())
+    c = StepCalendar.build(data.periods[0], N, data.steps_per_quarter, data.fiscal_year_start_month)
+    full = np.flatnonzero(c.quarter_len == data.steps_per_quarter)
+    q_sales = (
+        np.stack([per_step[:, c.quarter == q].sum(1) for q in full], axis=1)
+        if full.size
+        else np.zeros((T, 0))
+    )
+    if q_sales.shape[1] == 0:
+        rate = per_step.mean(1, keepdims=True) * data.steps_per_quarter
+        return np.repeat(rate, 4, axis=1)
+    if q_sales.shape[1] < 4:
+        pad = np.repeat(q_sales[:, :1], 4 - q_sales.shape[1], axis=1)
+        q_sales = np.concatenate([pad, q_sales], axis=1)
+    return q_sales[:, -4:]
+
+
+def _last_quota(book, data: ModelData) -> np.ndarray | None:
+    q = book.quarters
+    if q is None or "quota" not in q.columns or q["quota"].isna().all():
+        return None
+    q = q[q["quota"].notna()].sort_values("quarter")
+    last = q.groupby("territory")["quota"].last()
+    if not set(data.territory_ids) <= set(last.index.astype(str)):
+        return None
+    return np.array([float(last[t]) for t in data.territory_ids])
+
+
+def build_world(
+    posterior: xr.Dataset,
+    data: ModelData,
+    book,
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    extra_territories=None,
+    extra_partners=None,
+    include_exited: bool = False,
+    quota_rule: QuotaRule | None = None,
+) -> World:
+    """The World at the end of ``book`` for the posterior draws ``idx``."""
+    D = idx.size
+    total = posterior.sizes["chain"] * posterior.sizes["draw"]
+
+    def get(name):
+        v = posterior[name].values
+        return v.reshape(total, *v.shape[2:])[idx]
+
+    par = {k: get(k) for k in (*_WORLD_FIELDS, *_HYPER)}
+    eta_last = get("eta")[:, :, -1]
+    S = data.S
+    last = data.states[:, -1].astype(np.int64)
+    keep = np.arange(data.P) if include_exited else np.flatnonzero((last >= 0) & (last < S))
+    partner_ids = [data.partner_ids[i] for i in keep]
+    partner_territory = data.territory[keep, -1].astype(np.int64)
+    partner_state = last[keep]
+    kappa = par["kappa"][:, keep]
+    territory_ids = list(data.territory_ids)
+    target = data.target_partners.astype(np.float64).copy()
+    trailing = _trailing_sales(data)
+    last_quota = _last_quota(book, data)
+
+    # Unseen territories: population draws.
+    new_t = _normalise_territories(extra_territories, territory_ids)
+    if new_t:
+        n = len(new_t)
+        z = lambda *shape: rng.standard_normal((D, *shape))  # noqa: E731
+        par["a_terr"] = np.concatenate([par["a_terr"], par["sd_a_terr"][:, None] * z(n)], 1)
+        par["a_terr_stage"] = np.concatenate(
+            [par["a_terr_stage"], par["sd_a_terr_stage"][:, None, None] * z(n, S)], 1
+        )
+        par["h_terr"] = np.concatenate([par["h_terr"], par["sd_h_terr"][:, None] * z(n)], 1)
+        par["trend"] = np.concatenate(
+            [par["trend"], par["trend_mu"][:, None] + par["sd_trend"][:, None] * z(n)], 1
+        )
+        M = par["move_base"].shape[1]
+        lm = par["move_base"][:, None, :] + par["sd_trans"][:, None, None] * z(n, M)
+        par["trans"] = np.concatenate(
+            [par["trans"], transition_matrix(lm, data.move_from, data.move_to, S)], 1
+        )
+        tgt = np.array([float(v) for v in new_t.values()])
+        par["recruit_rate"] = np.concatenate(
+            [
+                par["recruit_rate"],
+                tgt[None, :]
+                * np.exp(par["mu_recruit"][:, None] + par["sd_recruit"][:, None] * z(n)),
+            ],
+            1,
+        )
+        stat_sd = par["sigma_eta"] / np.sqrt(1.0 - par["rho"] ** 2)
+        eta_last = np.concatenate([eta_last, stat_sd[:, None] * z(n)], 1)
+        territory_ids += list(new_t)
+        target = np.r_[target, tgt]
+        trailing = np.concatenate([trailing, np.zeros((n, 4))], 0)
+        if last_quota is not None:
+            last_quota = np.r_[last_quota, np.zeros(n)]
+
+    # Unseen partners: kappa from the population.
+    new_p = _normalise_partners(extra_partners, territory_ids, data, set(partner_ids))
+    if len(new_p):
+        partner_ids += list(new_p["partner"])
+        partner_territory = np.r_[partner_territory, new_p["t"].to_numpy()]
+        partner_state = np.r_[partner_state, new_p["s"].to_numpy()]
+        kappa = np.concatenate(
+            [kappa, par["sd_kappa"][:, None] * rng.standard_normal((D, len(new_p)))], 1
+        )
+
+    world = World(
+        **{k: par[k] for k in _WORLD_FIELDS if k != "kappa"},
+        kappa=kappa,
+        partner_territory=partner_territory,
+        partner_state=partner_state,
+        eta_last=eta_last,
+        trailing_sales=trailing,
+        target_partners=np.maximum(target, 1.0),
+        partner_ids=partner_ids,
+        territory_ids=territory_ids,
+        stage_names=data.stage_names,
+        origin_period=data.periods[-1] + 1,
+        steps_per_quarter=data.steps_per_quarter,
+        fiscal_year_start_month=data.fiscal_year_start_month,
+        origin_step=data.N,
+        quota_rule=quota_rule or QuotaRule(),
+        last_quota=last_quota,
+    )
+    if new_t:
+        # trailing sales of a new territory: the expected sales of its first quarter
+        cal = world.calendar(world.steps_per_quarter)
+        mean = expected_sales(
+            world, initial_state(world, n_paths=D), (cal.m, cal.season), variance=False
+        ).mean(0)
+        cols = np.arange(data.T, len(territory_ids))
+        world.trailing_sales[cols] = mean[cols, None]
+        if world.last_quota is not None:
+            world.last_quota[cols] = (1 + world.quota_rule.growth) * mean[cols]
+    return world
+
+
+def _normalise_territories(extra, known: list[str]) -> dict[str, float]:
+    if extra is None:
+        return {}
+    if isinstance(extra, dict):
+        out = {str(k): float(v) for k, v in extra.items()}
+    else:
+        out = {str(k): 10.0 for k in extra}
+    bad = [k for k in out if k in known]
+    if bad:
+        raise ValueError(f"extra_territories already in the book: {', '.join(bad)}")
+    if any(v <= 0 for v in out.values()):
+        raise ValueError("extra_territories: target_partners must be > 0")
+    return out
+
+
+def _normalise_partners(extra, territory_ids: list[str], data: ModelData, known: set[str]):
+    cols = ["partner", "t", "s"]
+    if extra is None:
+        return pd.DataFrame(columns=cols)
+    df = pd.DataFrame(extra).copy() if not isinstance(extra, pd.DataFrame) else extra.copy()
+    if "partner" not in df or "territory" not in df:
+        raise ValueError("extra_partners needs columns 'partner' and 'territory' (and 'stage')")
+    if "stage" not in df:
+        df["stage"] = data.stage_names[0]
+    problems = []
+    tmap = {t: i for i, t in enumerate(territory_ids)}
+    smap = {s: i for i, s in enumerate(data.stage_names)}
+    for _, row in df.iterrows():
+        if str(row["partner"]) in known:
+            problems.append(f"partner {row['partner']!r} is already in the book")
+        if str(row["territory"]) not in tmap:
+            problems.append(
+                f"partner {row['partner']!r}: unknown territory {row['territory']!r}"
+                " (add it with extra_territories)"
+            )
+        if str(row["stage"]) not in smap:
+            problems.append(f"partner {row['partner']!r}: unknown stage {row['stage']!r}")
+    if problems:
+        raise ValueError("extra_partners: " + "; ".join(problems))
+    return pd.DataFrame(
+        {
+            "partner": df["partner"].astype(str).to_numpy(),
+            "t": df["territory"].astype(str).map(tmap).to_numpy(dtype=np.int64),
+            "s": df["stage"].astype(str).map(smap).to_numpy(dtype=np.int64),
+        }
+    )
