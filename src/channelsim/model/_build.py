@@ -193,7 +193,9 @@ def build_sales_model(data: ModelData, priors: dict) -> pm.Model:
         # of their home territory in their modal stage
         L = (dev_a[None, :] + dev_ts + B_dev[:, None]).ravel()  # (T*S,)
         home_cell = home * S + data.modal_stage
-        sd_kappa = pm.HalfNormal("sd_kappa", priors["sd_kappa_scale"])
+        sd_kappa = pm.LogNormal(
+            "sd_kappa", mu=np.log(priors["sd_kappa_median"]), sigma=priors["sd_kappa_log_sd"]
+        )
         cen = np.flatnonzero(lay["u_centred"])
         nc = np.flatnonzero(~lay["u_centred"])
         centre = m_a + L[home_cell]
@@ -205,7 +207,12 @@ def build_sales_model(data: ModelData, priors: dict) -> pm.Model:
             u_z = pm.Normal("u_z", 0.0, 1.0, shape=nc.size)
             u = pt.set_subtensor(u[nc], centre[nc] + sd_kappa * u_z)
         kappa = u - centre
-        sigma_stage = pm.HalfNormal("sigma_stage", priors["sigma_stage_scale"], dims="stage")
+        sigma_stage = pm.LogNormal(
+            "sigma_stage",
+            mu=np.log(priors["sigma_stage_median"]),
+            sigma=priors["sigma_stage_log_sd"],
+            dims="stage",
+        )
 
         # --- hurdle ---------------------------------------------------------------------
         sd_h = pm.HalfNormal("sd_h_terr", priors["sd_h_terr_scale"])

@@ -389,7 +389,10 @@ def centring(data: ModelData) -> dict:
       least 30 positive sales;
     * territory hurdle deviations: centred if the median territory has at least 200
       partner-steps;
-    * territory levels: centred if the median territory has at least 16 partners.
+    * territory levels: centred if the median territory has at least 16 partners;
+
+    and territory-level groups only with at least 8 territories: with fewer, their spread is
+    barely identified and a centred form makes a funnel whatever the data per territory.
 
     Returns
     -------
@@ -400,9 +403,10 @@ def centring(data: ModelData) -> dict:
     cell = np.bincount(data.amt_t * data.S + data.amt_s, minlength=data.T * data.S)
     steps_t = np.bincount(data.cell_t, weights=data.cell_n, minlength=data.T)
     partners_t = np.bincount(data.home, minlength=data.T)
+    many = data.T >= 8
     return {
         "u_centred": n_pos >= 3,
-        "dev_ts": bool(np.median(cell) >= 30),
-        "h_dev": bool(np.median(steps_t) >= 200),
-        "B_dev": bool(np.median(partners_t) >= 16),
+        "dev_ts": bool(many and np.median(cell) >= 30),
+        "h_dev": bool(many and np.median(steps_t) >= 200),
+        "B_dev": bool(many and np.median(partners_t) >= 16),
     }

@@ -26,7 +26,9 @@ class Priors(BaseModel):
     half-normal with scale ``s``; ``ZSN(s)`` the zero-sum normal (iid ``N(0, s)`` minus its
     mean). Hyper-parameters of partial pooling (``sd_*``) get half-normal priors, which put
     mass at zero (no territory variation) and shrink toward it: the book has only a dozen or
-    so territories, too few to learn a heavy-tailed spread.
+    so territories, too few to learn a heavy-tailed spread. The two spreads that certainly
+    exist (within a partner, between partners) get log-normal priors that keep away from
+    zero.
 
     Attributes
     ----------
@@ -34,21 +36,25 @@ class Priors(BaseModel):
         ``a_stage[s] ~ N(amount_location, 1.5)``. A stage's typical positive sale may lie a
         factor ``e^3 = 20`` either side of the book's median sale (onboarding partners sell
         small, strategic ones an order of magnitude more).
-    sigma_stage_scale : float
-        ``sigma_stage[s] ~ HN(1.0)``. Log-scale spread of one partner's positive sales
-        around its expectation; 0.3-1.2 is usual for B2B deal sizes, above 2 would mean a
-        single sale routinely 50x another of the same partner.
+    sigma_stage_median, sigma_stage_log_sd : float
+        ``sigma_stage[s] ~ LogNormal(log 0.7, 0.5)``: 90% between 0.3 and 1.6. Log-scale
+        spread of one partner's positive sales around its expectation; 0.3-1.2 is usual for
+        B2B deal sizes. The prior keeps away from zero on purpose: a spread under 0.2 would
+        mean a partner sells nearly the same amount every step, which real books do not show,
+        and with few positive sales in a stage a near-zero spread makes a funnel that NUTS
+        cannot cross (found in calibration runs).
     sd_a_terr_scale : float
         ``sd_a_terr ~ HN(0.5)``; ``a_terr[t] ~ N(0, sd_a_terr)``. Territories' sale sizes
         differ by tens of percent (market size, price level), rarely by a factor 3.
     sd_a_terr_stage_scale : float
         ``sd_a_terr_stage ~ HN(0.3)``; ``a_terr_stage[t, s] ~ N(0, sd_a_terr_stage)``. The
         stage profile varies less between territories than the level does.
-    sd_kappa_scale : float
-        ``sd_kappa ~ HN(1.5)``; ``kappa[p] ~ N(0, sd_kappa)``. Partner capability spread on
-        the log scale; about 1.1-1.6 reproduces the usual 80/20 revenue concentration of
-        channel programmes (DESIGN.md section 3), and HN(1.5) has its median at 1.0 and 95%
-        below 2.9.
+    sd_kappa_median, sd_kappa_log_sd : float
+        ``sd_kappa ~ LogNormal(log 1.0, 0.5)`` (90% between 0.44 and 2.3);
+        ``kappa[p] ~ N(0, sd_kappa)``. Partner capability spread on the log scale; about
+        1.1-1.6 reproduces the usual 80/20 revenue concentration of channel programmes
+        (DESIGN.md section 3). Partners always differ, so the prior keeps away from zero
+        (a near-zero spread with centred partner levels is a funnel).
     h_stage_sd : float
         ``h_stage[s] ~ N(0, 2)``. Hurdle logit by stage: 0 is a 50% chance of a sale in a
         step, +-4 covers 2%-98%; onboarding partners rarely sell, strategic ones nearly
@@ -108,10 +114,12 @@ class Priors(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     a_stage_sd: float = Field(1.5, gt=0)
-    sigma_stage_scale: float = Field(1.0, gt=0)
+    sigma_stage_median: float = Field(0.7, gt=0)
+    sigma_stage_log_sd: float = Field(0.5, gt=0)
     sd_a_terr_scale: float = Field(0.5, gt=0)
     sd_a_terr_stage_scale: float = Field(0.3, gt=0)
-    sd_kappa_scale: float = Field(1.5, gt=0)
+    sd_kappa_median: float = Field(1.0, gt=0)
+    sd_kappa_log_sd: float = Field(0.5, gt=0)
     h_stage_sd: float = Field(2.0, gt=0)
     sd_h_terr_scale: float = Field(0.5, gt=0)
     h_cap_sd: float = Field(1.0, gt=0)

@@ -61,7 +61,7 @@ def draw_prior_world(
     --------
     >>> w, truth = draw_prior_world(2, 10, seed=1)
     >>> w.n_territories, sorted(truth)[:2]
-    (2, ['a_stage', 'commit_bias'])
+    (2, ['a_stage', 'a_terr'])
     """
     from channelsim.datasets import draw_world
     from channelsim.world import expected_sales, initial_state
@@ -75,10 +75,10 @@ def draw_prior_world(
 
     truth = {
         "a_stage": amount_location + pr["a_stage_sd"] * nrm(S),
-        "sigma_stage": np.abs(pr["sigma_stage_scale"] * nrm(S)),
+        "sigma_stage": pr["sigma_stage_median"] * np.exp(pr["sigma_stage_log_sd"] * nrm(S)),
         "sd_a_terr": hn(pr["sd_a_terr_scale"]),
         "sd_a_terr_stage": hn(pr["sd_a_terr_stage_scale"]),
-        "sd_kappa": hn(pr["sd_kappa_scale"]),
+        "sd_kappa": pr["sd_kappa_median"] * float(np.exp(pr["sd_kappa_log_sd"] * nrm(1)[0])),
         "h_stage": pr["h_stage_sd"] * nrm(S),
         "sd_h_terr": hn(pr["sd_h_terr_scale"]),
         "h_cap": pr["h_cap_sd"] * gen.standard_normal(),
