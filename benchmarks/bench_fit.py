@@ -9,7 +9,7 @@ sampler tried.
 
 Usage::
 
-    python benchmarks/bench_fit.py [--samplers pymc,nutpie] [--draws 1000] [--tune 1000]
+    python benchmarks/bench_fit.py [--samplers pymc,nutpie] [--draws 1000] [--tune 500]
                                    [--chains 4] [--seed 1] [--book example|N_PARTNERS]
 
 ``--book 5000`` fits a ``make_book(40, 5000, 36)`` book instead and reports peak memory
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--samplers", default=",".join(available_samplers()))
     ap.add_argument("--draws", type=int, default=1000)
-    ap.add_argument("--tune", type=int, default=1000)
+    ap.add_argument("--tune", type=int, default=500)
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--book", default="example")

@@ -74,13 +74,22 @@ def test_skipped_stage_counts_as_advance():
     assert d.stay_counts[0, 2] == 1
 
 
-def test_reparameterisation_is_exact(model_book):
-    """World parameters from sampled variables reproduce the sampler's amount means."""
+@pytest.mark.parametrize("eta_centred", [False, True])
+def test_reparameterisation_is_exact(model_book, monkeypatch, eta_centred):
+    """World parameters from sampled variables reproduce the sampler's amount means.
+
+    The sampler's mean leaves out what it integrates out: the territory trends' deviations
+    from ``trend_mu`` and the shocks' GLS slopes. The centred shock is checked with the
+    non-centred prior draws mapped to their paths.
+    """
     import pymc as pm
     import pytensor
 
-    from channelsim.model._build import build_sales_model
-    from channelsim.model._posterior import sales_world_draws
+    import channelsim.model._build as build_mod
+    import channelsim.model._posterior as post_mod
+    from channelsim.model._build import ar1_slope, build_sales_model
+    from channelsim.model._data import centring
+    from channelsim.model._posterior import ar1_factor_np, sales_world_draws
     from channelsim.model._priors import Priors
 
     d = prepare(model_book)
@@ -91,7 +100,27 @@ def test_reparameterisation_is_exact(model_book):
         prior = pm.sample_prior_predictive(draws=30, model=model, random_seed=1).prior
     names = [v.name for v in model.free_RVs]
     raw = {n: prior[n].values.reshape(30, *prior[n].shape[2:]) for n in names}
+    if eta_centred:
+        rho = 2.0 * raw["rho_raw"] - 1.0
+        L = ar1_factor_np(rho, raw["sigma_eta"], d.N)
+        raw["eta_y"] = np.einsum("dtk,dmk->dtm", raw.pop("eta_z"), L)
+
+        def forced(data):
+            return {**centring(data), "eta": True}
+
+        monkeypatch.setattr(build_mod, "centring", forced)
+        monkeypatch.setattr(post_mod, "centring", forced)
+        model = build_sales_model(d, pri)
+        names = [v.name for v in model.free_RVs]
+        assert "eta_y" in names
     par = sales_world_draws(raw, d, pri, np.random.default_rng(0))
+    c = (d.N - 1) / 2.0
+    slope = np.stack(
+        [
+            par["eta"][k] @ ar1_slope(par["rho"][k], par["sigma_eta"][k], d.N)[0].eval()
+            for k in range(5)
+        ]
+    )  # (5, T): the drawn slopes
     world_mu = (
         par["a_stage"][:, d.amt_s]
         + par["a_terr"][:, d.amt_t]
@@ -99,15 +128,18 @@ def test_reparameterisation_is_exact(model_book):
         + par["kappa"][:, d.amt_p]
         + par["eta"][:, d.amt_t, d.amt_j]
         + par["season"][:, d.season[d.amt_j]]
-        + par["trend_mu"][:, None] * d.amt_j
-    )
+        + par["trend"][:, d.amt_t] * d.amt_j
+    )[:5]
+    integrated = (par["trend"][:5, d.amt_t] - par["trend_mu"][:5, None]) * d.amt_j + slope[
+        :, d.amt_t
+    ] * (d.amt_j - c)
     # the sampler's mean of the log amounts, evaluated on the same sampled variables
     mu_var = model["log_amount"].owner.inputs[2]
     rvs = [model[n] for n in names]
     f = pytensor.function(rvs, mu_var, on_unused_input="ignore")
     for k in range(5):
         sampler_mu = f(*[raw[n][k] for n in names])
-        np.testing.assert_allclose(world_mu[k], sampler_mu, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(world_mu[k] - integrated[k], sampler_mu, rtol=1e-9, atol=1e-9)
 
 
 def test_commit_stage_recovers_bias_and_noise():
@@ -124,6 +156,23 @@ def test_commit_stage_recovers_bias_and_noise():
         np.zeros((1000, 0)), np.zeros(0), {"commit_bias_sd": 0.3, "commit_sd_scale": 0.5}, rng
     )
     assert abs(b0.std() - 0.3) < 0.05 and np.all(s0 >= 0)
+
+
+def test_commit_stage_integrates_first_stage_uncertainty():
+    """An uncertain expectation is not read as CAM noise (the plug-in per draw would give
+    sqrt(0.1^2 + 2 * 0.15^2) = 0.24 here)."""
+    from channelsim.model._commits import draw_commit_params
+
+    rng = np.random.default_rng(5)
+    Q, D = 300, 2000
+    truth = rng.normal(11.0, 1.0, Q)
+    centre = truth + 0.15 * rng.standard_normal(Q)  # a calibrated first-stage posterior
+    le = centre[None, :] + 0.15 * rng.standard_normal((D, Q))
+    lc = truth + 0.1 + 0.1 * rng.standard_normal(Q)
+    b, s = draw_commit_params(le, lc, {"commit_bias_sd": 0.3, "commit_sd_scale": 0.5}, rng)
+    assert abs(np.median(s) - 0.1) < 0.04, np.median(s)
+    assert abs(np.median(b) - 0.1) < 0.05, np.median(b)
+    assert np.quantile(s, 0.99) < 0.18  # far from the plug-in's 0.24
 
 
 def test_expected_for_commits_matches_world(model_book, model_truth):
@@ -220,3 +269,70 @@ def test_quarterly_book_builds_with_quarterly_priors():
         model = build(d, pri)
         logp = model.compile_logp()(model.initial_point())
         assert np.isfinite(logp)
+
+
+def test_ar1_logp_and_gls_slope():
+    """The centred shock's AR(1) density is exact, and its GLS level and slope are
+    uncorrelated with each other and with the rest of the path."""
+    from scipy import stats
+
+    from channelsim.model._build import ar1_level, ar1_logp, ar1_slope
+    from channelsim.model._posterior import ar1_slope_np
+
+    n = 7
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal((2, n)) * 0.3
+    m = np.arange(n)
+    c = m - (n - 1) / 2
+    diffs = []
+    for rho, sig in ((0.6, 0.12), (-0.3, 0.5), (0.9, 0.05)):
+        cov = sig**2 / (1 - rho**2) * rho ** np.abs(m[:, None] - m[None, :])
+        exact = stats.multivariate_normal(np.zeros(n), cov).logpdf(y).sum()
+        diffs.append(exact - ar1_logp(y, rho, sig, n).eval())
+        w, _ = ar1_level(rho, sig, n)
+        w1, v1 = (x.eval() for x in ar1_slope(rho, sig, n))
+        np.testing.assert_allclose(w1 @ c, 1.0)  # a pure slope is recovered
+        np.testing.assert_allclose(w1 @ np.ones(n), 0.0, atol=1e-12)
+        np.testing.assert_allclose(w1 @ cov @ w1, v1, rtol=1e-12)
+        np.testing.assert_allclose(w @ cov @ w1, 0.0, atol=1e-12)
+        # residual r = (I - 1 w' - c w1') eta is independent of (level, slope)
+        proj = np.eye(n) - np.outer(np.ones(n), w) - np.outer(c, w1)
+        np.testing.assert_allclose(proj @ cov @ np.c_[w, w1], 0.0, atol=1e-12)
+        w1n, v1n = ar1_slope_np(np.array([rho]), np.array([sig]), n)
+        np.testing.assert_allclose(w1n[0], w1, rtol=1e-12)
+        np.testing.assert_allclose(v1n[0], v1, rtol=1e-12)
+    # constant (2 pi) terms only
+    np.testing.assert_allclose(diffs, -n * np.log(2 * np.pi), rtol=1e-8)
+
+
+def test_slope_integral_matches_numerical_integration():
+    """The 2-d Gaussian integral over (trend deviation, shock slope) and its conditional."""
+    from scipy import stats
+    from scipy.integrate import trapezoid
+
+    from channelsim.model._posterior import slope_integral
+
+    rng = np.random.default_rng(8)
+    j = np.arange(12.0)
+    c = 5.5
+    r = 0.3 * rng.standard_normal(12) + 0.02 * j
+    w = np.full(12, 1 / 0.4**2)
+    m = {f"m{k}": np.array([(w * j**k).sum()]) for k in range(3)}
+    r0, r1 = np.array([(w * r).sum()]), np.array([(w * r * j).sum()])
+    ve, vb = 0.01**2, 0.015**2
+    quad, det, (me, _), _ = slope_integral(m, r0, r1, ve, vb, c)
+
+    # brute force on a fine grid (+-8 prior sds; the integrand is smooth, so the trapezoid
+    # rule is accurate far beyond the tolerance)
+    e = np.linspace(-0.08, 0.08, 801)[:, None, None]
+    bb = np.linspace(-0.12, 0.12, 801)[None, :, None]
+    fit = e * j + bb * (j - c)
+    lik = np.exp(-0.5 * (w * ((r - fit) ** 2 - r**2)).sum(axis=-1))  # ratio to e = b = 0
+    dens = lik * stats.norm(0, 0.01).pdf(e[:, :, 0]) * stats.norm(0, 0.015).pdf(bb[:, :, 0])
+    num = trapezoid(trapezoid(dens, bb[0, :, 0], axis=1), e[:, 0, 0])
+    mean_e = trapezoid(trapezoid(dens * e[:, :, 0], bb[0, :, 0], axis=1), e[:, 0, 0])
+    np.testing.assert_allclose(0.5 * quad - 0.5 * np.log(det), np.log(num), rtol=1e-6)
+    np.testing.assert_allclose(me, mean_e / num, rtol=1e-5)
+    # zero trend variance: the trend deviation is exactly zero, everything stays finite
+    quad0, _, (me0, _), (k110, _, k220) = slope_integral(m, r0, r1, 0.0, vb, c)
+    assert me0 == 0.0 and k110 == 0.0 and np.isfinite(quad0) and k220 > 0

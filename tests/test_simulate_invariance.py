@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 import xarray as xr
 
 from channelsim.policy import VARIABLES, PolicyGrid
@@ -67,8 +66,8 @@ def test_block_size_does_not_change_results(sim_world, warm_kernels):
     )
 
 
-@pytest.mark.slow
 def test_prange_mode_is_bit_identical(tmp_path):
+    """numba's ``parallel=True`` wrapper (``prange`` over paths) gives the thread pool's numbers."""
     threads = _run(tmp_path, "threads", CHANNELSIM_PARALLEL="threads")
     prange = _run(tmp_path, "prange", CHANNELSIM_PARALLEL="prange")
     _identical(threads, prange)

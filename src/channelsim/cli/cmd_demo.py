@@ -37,7 +37,7 @@ def register(sub) -> None:
     p.add_argument(
         "--draws", type=int, default=1000, help="posterior draws per chain (default 1000)"
     )
-    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
+    p.add_argument("--tune", type=int, default=500, help="tuning steps per chain (default 500)")
     p.add_argument("--chains", type=int, default=4, help="chains (default 4)")
     p.add_argument(
         "--paths", type=int, default=None, help="override the scenarios' simulated paths"

@@ -29,7 +29,7 @@ def register(sub) -> None:
     add_book_arguments(p)
     p.add_argument("--out", required=True, metavar="MODEL.nc", help="model file to write")
     p.add_argument("--draws", type=int, default=None, help="kept draws per chain (default 1000)")
-    p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default 1000)")
+    p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default 500)")
     p.add_argument("--chains", type=int, default=None, help="chains (default 4)")
     p.add_argument(
         "--sampler",

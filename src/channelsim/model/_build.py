@@ -23,17 +23,23 @@ model samples an exactly equivalent parameterisation instead:
 * ``a_terr_stage = territory mean + stage column mean + doubly zero-sum part``; the territory
   mean joins the territory level ``A[t] = a_terr[t] + mean_s a_terr_stage[t, s]``, the column
   mean joins the stage level;
-* the territory shock ``eta`` (AR(1), stationary start) is non-centred (``eta = z @ L.T``
-  with ``L`` the lower-triangular AR(1) factor, no scan) and enters less its GLS level, which
-  is independent of the rest of the path (:func:`ar1_level`) and joins the territory level
-  (``B[t] = A[t] + level of eta[t]``);
+* the territory shock ``eta`` (AR(1), stationary start) enters less its GLS level and its GLS
+  slope on centred steps (:func:`ar1_level`, :func:`ar1_slope`); time reversal symmetry
+  makes the three parts independent. The level joins the territory level (``B[t] = A[t] +
+  level of eta[t]``), the slope is integrated out together with the territory trend (they
+  are what the data cannot tell apart: a straight line through a territory's 36 months).
+  The path is non-centred (``eta = z @ L.T``, ``L`` the lower-triangular AR(1) factor, no
+  scan) when a (territory, step) cell has few sales and centred (the path itself with the
+  AR(1) density, :func:`ar1_logp`) when the median cell has 300 or more sales (very dense
+  books);
 * partner levels ``u[p] = m_a + L[home(p), modal stage(p)] + kappa[p]`` are centred on the
   level of their home territory in their most frequent stage (hierarchical centring: a
   partner has tens of observations), non-centred for partners with fewer than 3 positive
   sales; territory groups are centred or not by how much data they have
   (:func:`channelsim.model._data.centring`);
-* the territory trends' deviations from ``trend_mu`` are integrated out (a Gaussian
-  integral per territory) and drawn after sampling from their conditional;
+* per territory, the trend's deviation from ``trend_mu`` and the shock's slope are integrated
+  out (a 2-d Gaussian integral, :func:`channelsim.model._posterior.slope_integral`) and drawn
+  after sampling from their joint conditional;
 * the likelihood uses sufficient statistics: binomial counts per (partner, stage,
   territory) cell for the hurdle and one gather per term for the positive rows.
 
@@ -47,8 +53,17 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from channelsim.model._data import ModelData, centring
+from channelsim.model._posterior import slope_integral
 
-__all__ = ["SALES_RAW", "ar1_factor", "ar1_level", "build_lifecycle_model", "build_sales_model"]
+__all__ = [
+    "SALES_RAW",
+    "ar1_factor",
+    "ar1_level",
+    "ar1_logp",
+    "ar1_slope",
+    "build_lifecycle_model",
+    "build_sales_model",
+]
 
 #: Names of the sampled variables of the sales model that are not world parameters (they are
 #: transformed into world parameters after sampling and not stored).
@@ -66,6 +81,7 @@ SALES_RAW = (
     "h_dev",
     "h_dev_z",
     "eta_z",
+    "eta_y",
     "trend_mu_z",
     "rho_raw",
 )
@@ -111,11 +127,48 @@ def ar1_level(rho, sigma, n: int):
     return w, v
 
 
+def ar1_slope(rho, sigma, n: int):
+    """GLS weights ``w1`` and variance ``v1`` of the slope of a stationary AR(1) path.
+
+    With centred steps ``c = m - (n - 1) / 2``, ``b = w1 @ eta`` (``w1 = Q c / c'Qc``, ``Q``
+    the tridiagonal precision) is the GLS slope of ``eta`` on ``c``, with variance ``v1 =
+    sigma^2 / c'Q~c`` (``Q~ = sigma^2 Q``). ``Q`` is symmetric under reversing time, so ``1'Qc
+    = 0``: the slope is independent of the GLS level (:func:`ar1_level`), and ``eta - level -
+    b c`` is independent of both. Works on PyTensor scalars.
+    """
+    c = np.arange(n) - (n - 1) / 2.0
+    qc = pt.concatenate(
+        [
+            pt.stack([c[0] - rho * c[1]]),
+            (1.0 + rho**2) * c[1:-1] - rho * (c[:-2] + c[2:]),
+            pt.stack([c[-1] - rho * c[-2]]),
+        ]
+    )  # Q~ c
+    cqc = pt.sum(c * qc)
+    return qc / cqc, sigma**2 / cqc
+
+
+def ar1_logp(y, rho, sigma, n: int):
+    """Log density of stationary AR(1) paths (rows of ``y``, length ``n``), summed over rows.
+
+    ``0.5 log(1 - rho^2) - n log sigma - y'Q~y / (2 sigma^2)`` per row (``Q~`` the
+    tridiagonal precision times ``sigma^2``; the ``2 pi`` constant dropped).
+    """
+    quad = (1.0 - rho**2) * y[:, 0] ** 2 + pt.sum((y[:, 1:] - rho * y[:, :-1]) ** 2, axis=1)
+    rows = y.shape[0]
+    return rows * (0.5 * pt.log(1.0 - rho**2) - n * pt.log(sigma)) - 0.5 * pt.sum(quad) / sigma**2
+
+
 def trend_stats(data: ModelData) -> dict[str, np.ndarray]:
-    """``m2[t, s]``: sum of squared step indices of the positive rows per territory and stage."""
-    m2 = np.zeros((data.T, data.S))
-    np.add.at(m2, (data.amt_t, data.amt_s), data.amt_j.astype(np.float64) ** 2)
-    return {"m2": m2}
+    """Sums of ``j^k`` (``k = 0, 1, 2``, ``j`` the step index) over the positive rows, per
+    territory and stage: ``m0``, ``m1``, ``m2`` (T, S)."""
+    out = {}
+    j = data.amt_j.astype(np.float64)
+    for k in range(3):
+        m = np.zeros((data.T, data.S))
+        np.add.at(m, (data.amt_t, data.amt_s), j**k)
+        out[f"m{k}"] = m
+    return out
 
 
 def _group(name: str, sigma, n: int, centred: bool, dims, n_zerosum_axes: int = 1, shape=None):
@@ -144,7 +197,8 @@ def build_sales_model(data: ModelData, priors: dict) -> pm.Model:
         ``season``, ``h_cap``): ``m_a, dev_a`` (merged level and stage deviations),
         ``B_dev`` (territory levels), ``dev_ts`` (territory x stage), ``u`` / ``u_z``
         (partner levels), ``m_h, dev_h, h_dev`` (hurdle), ``trend_mu_z, sd_trend_x`` (``sd_trend = |sd_trend_x|``),
-        ``rho_raw, sigma_eta, eta_z``; names ending ``_z`` are the non-centred forms.
+        ``rho_raw, sigma_eta, eta_z`` (or ``eta_y``, centred); names ending ``_z`` are the
+        non-centred forms.
         :func:`channelsim.model._posterior.sales_world_draws` maps them to the world's
         parameters.
     """
@@ -172,10 +226,19 @@ def build_sales_model(data: ModelData, priors: dict) -> pm.Model:
         rho_raw = pm.Beta("rho_raw", b, b)
         rho = 2.0 * rho_raw - 1.0
         sigma_eta = pm.HalfNormal("sigma_eta", priors["sigma_eta_scale"])
-        eta_z = pm.Normal("eta_z", 0.0, 1.0, dims=("territory", "step"))
-        eta_full = eta_z @ ar1_factor(rho, sigma_eta, N).T  # (T, N)
         w, v_s = ar1_level(rho, sigma_eta, N)
-        eta_r = eta_full - (eta_full @ w)[:, None]  # the shock less its GLS level
+        w1, v_slope = ar1_slope(rho, sigma_eta, N)
+        if lay["eta"]:
+            # centred (cells with many sales): the path itself, with the AR(1) density
+            eta_full = pm.Flat("eta_y", dims=("territory", "step"))
+            pm.Potential("eta_prior", ar1_logp(eta_full, rho, sigma_eta, N))
+        else:
+            eta_z = pm.Normal("eta_z", 0.0, 1.0, dims=("territory", "step"))
+            eta_full = eta_z @ ar1_factor(rho, sigma_eta, N).T  # (T, N)
+        # the shock less its GLS level and slope (each independent of the rest): the level
+        # joins the territory level, the slope the territory trend (integrated out below)
+        c_steps = np.arange(N) - (N - 1) / 2.0
+        eta_r = eta_full - (eta_full @ w)[:, None] - (eta_full @ w1)[:, None] * c_steps[None, :]
 
         # --- amount levels --------------------------------------------------------------
         sd_a = priors["a_stage_sd"]
@@ -237,15 +300,22 @@ def build_sales_model(data: ModelData, priors: dict) -> pm.Model:
         )
         sig = sigma_stage[data.amt_s]
         pm.Normal("log_amount", mu, sig, observed=data.amt_logy)
-        # territory trends' deviations from trend_mu integrated out: Gaussian, exact
-        stats = trend_stats(data)
-        a_t = (stats["m2"] / sigma_stage[None, :] ** 2).sum(axis=1)  # (T,)
-        resid = (data.amt_logy - mu) * data.amt_j / sig**2
-        b_t = pt.zeros(T)[data.amt_t].inc(resid) if T > 1 else resid.sum()[None]
-        v = sd_trend_x**2
+        # per territory, the trend's deviation from trend_mu (regressor j, variance sd_trend^2)
+        # and the shock's slope (regressor j - c, variance v_slope) integrated out: a 2-d
+        # Gaussian integral, exact (slope_integral)
+        resid = (data.amt_logy - mu) / sig**2
+        r0 = pt.zeros(T)[data.amt_t].inc(resid) if T > 1 else resid.sum()[None]
+        r1 = (
+            pt.zeros(T)[data.amt_t].inc(resid * data.amt_j)
+            if T > 1
+            else (resid * data.amt_j).sum()[None]
+        )
+        prec = 1.0 / sigma_stage[None, :] ** 2
+        m = {k: (v * prec).sum(axis=1) for k, v in trend_stats(data).items()}  # (T,)
+        quad, det, _, _ = slope_integral(m, r0, r1, sd_trend_x**2, v_slope, (N - 1) / 2.0)
         pm.Potential(
             "trend_marginal",
-            pt.sum(0.5 * v * b_t**2 / (1.0 + v * a_t) - 0.5 * pt.log1p(v * a_t)),
+            pt.sum(0.5 * quad - 0.5 * pt.log(det)),
         )
     return model
 

@@ -42,7 +42,8 @@ class ModelConfig(BaseModel):
         NUTS implementation (default ``"pymc"``, chosen by measurement, see docs/model.md).
         ``nutpie`` and ``numpyro`` must be installed separately.
     draws, tune : int
-        Kept draws and tuning steps per chain (defaults 1000 / 1000).
+        Kept draws and tuning steps per chain (defaults 1000 / 500: on the example book 500
+        tuning steps gave a higher min bulk ESS than 1000 in three quarters of the time).
     chains : int
         Chains per component model (default 4; R-hat needs several).
     cores : int or None
@@ -73,7 +74,7 @@ class ModelConfig(BaseModel):
 
     sampler: Literal["pymc", "nutpie", "numpyro"] = DEFAULT_SAMPLER
     draws: int = Field(1000, ge=1)
-    tune: int = Field(1000, ge=0)
+    tune: int = Field(500, ge=0)
     chains: int = Field(4, ge=1)
     cores: int | None = Field(None, ge=1)
     target_accept: float = Field(0.85, gt=0.5, lt=1.0)

@@ -90,6 +90,18 @@ def ar1_level_np(rho: np.ndarray, sigma: np.ndarray, n: int):
     return w, sigma**2 / (one * denom)
 
 
+def ar1_slope_np(rho: np.ndarray, sigma: np.ndarray, n: int):
+    """numpy twin of :func:`channelsim.model._build.ar1_slope` for (D,) parameters."""
+    c = np.arange(n) - (n - 1) / 2.0
+    r = rho[:, None]
+    qc = np.empty((rho.size, n))
+    qc[:, 0] = c[0] - rho * c[1]
+    qc[:, 1:-1] = (1.0 + r**2) * c[1:-1] - r * (c[:-2] + c[2:])
+    qc[:, -1] = c[-1] - rho * c[-2]
+    cqc = qc @ c
+    return qc / cqc[:, None], sigma**2 / cqc
+
+
 def sales_world_draws(
     raw: dict[str, np.ndarray], data: ModelData, priors: dict, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
@@ -142,9 +154,19 @@ def sales_world_draws(
     dev_ts = _group_draws(raw, "dev_ts", sd_ts, lay["dev_ts"], (T, S), S > 1 and T > 1)
     a_terr_stage = mb[:, :, None] + colmean[:, None, :] + dev_ts
     s_level = sbar[:, None] + s_dev
-    L = ar1_factor_np(rho, sig_eta, N)  # (D, N, N)
-    eta_full = np.einsum("dtk,dmk->dtm", raw["eta_z"], L)
-    eta_r = eta_full - np.einsum("dtm,dm->dt", eta_full, w)[:, :, None]
+    if lay["eta"]:
+        eta_full = raw["eta_y"]
+    else:
+        L = ar1_factor_np(rho, sig_eta, N)  # (D, N, N)
+        eta_full = np.einsum("dtk,dmk->dtm", raw["eta_z"], L)
+    w1, _ = ar1_slope_np(rho, sig_eta, N)
+    c_steps = np.arange(N) - (N - 1) / 2.0
+    eta_r = (
+        eta_full
+        - np.einsum("dtm,dm->dt", eta_full, w)[:, :, None]
+        - np.einsum("dtm,dm->dt", eta_full, w1)[:, :, None] * c_steps
+    )
+    # the shock's slope is added by _draw_trend, which draws it with the trend
     eta = s_level[:, :, None] + eta_r
     L = dev_a_total[:, None, :] + dev_ts + B_dev[:, :, None]  # (D, T, S) sampled cell levels
     centre = raw["m_a"][:, None] + L[:, data.home, data.modal_stage]
@@ -197,20 +219,58 @@ def _group_draws(raw, name, sigma, centred: bool, shape, present: bool) -> np.nd
     return sig * raw[f"{name}_z"]
 
 
-def _draw_trend(par: dict, data: ModelData, rng, chunk: int = 200) -> np.ndarray:
-    """Territory trends from their Gaussian conditional given every other parameter.
+def slope_integral(m: dict, r0, r1, v_trend, v_slope, c: float):
+    """Integrate out, per territory, a trend deviation ``e`` and a shock slope ``b``.
 
-    The sampler integrates the deviations ``d_t = trend_t - trend_mu ~ N(0, sd_trend)`` out
-    (:func:`channelsim.model._build.build_sales_model`); with ``a_t = sum w m^2`` and
-    ``b_t = sum w m r`` over territory ``t``'s positive rows (``w = 1 / sigma^2``, ``r`` the
-    residual with trend ``trend_mu``, ``v = sd_trend^2``):
-    ``d_t | rest ~ N(v b_t / (1 + v a_t), v / (1 + v a_t))``.
+    The rows of territory ``t`` carry ``e j + b (j - c)`` with ``e ~ N(0, v_trend)``, ``b ~
+    N(0, v_slope)`` independent. With weighted sums over the rows (weights ``1 / sigma^2``)
+    ``m["m0"], m["m1"], m["m2"]`` of ``1, j, j^2`` and ``r0, r1`` of ``r, r j`` (``r`` the
+    residual without them), ``H = X'WX`` and ``g = X'Wr`` for ``X = [j, j - c]``, and with
+    ``C = diag(v_trend, v_slope)``:
+
+    * log marginal: ``quad / 2 - log(det) / 2`` with ``quad = g' K g``, ``det = det(I + C H)``
+      and ``K = (C^-1 + H)^-1``;
+    * conditional: ``(e, b) | rest ~ N(K g, K)``.
+
+    ``K`` is written as ``adj / det(I + CH)`` so that it stays finite when a variance is zero.
+    Plain arithmetic: works on numpy arrays and PyTensor tensors alike (elementwise over
+    territories).
+
+    Returns
+    -------
+    quad, det, (mean_e, mean_b), (k11, k12, k22)
+    """
+    h11 = m["m2"]
+    h12 = m["m2"] - c * m["m1"]
+    h22 = m["m2"] - 2.0 * c * m["m1"] + c * c * m["m0"]
+    g1 = r1
+    g2 = r1 - c * r0
+    det = (1.0 + v_trend * h11) * (1.0 + v_slope * h22) - v_trend * v_slope * h12**2
+    k11 = v_trend * (1.0 + v_slope * h22) / det
+    k12 = -v_trend * v_slope * h12 / det
+    k22 = v_slope * (1.0 + v_trend * h11) / det
+    mean_e = k11 * g1 + k12 * g2
+    mean_b = k12 * g1 + k22 * g2
+    quad = g1 * mean_e + g2 * mean_b
+    return quad, det, (mean_e, mean_b), (k11, k12, k22)
+
+
+def _draw_trend(par: dict, data: ModelData, rng, chunk: int = 200) -> np.ndarray:
+    """Territory trends and shock slopes from their Gaussian conditional given the rest.
+
+    The sampler integrates out, per territory, the trend's deviation ``e_t = trend_t -
+    trend_mu ~ N(0, sd_trend)`` and the GLS slope ``b_t`` of the shock (variance ``v1``,
+    :func:`ar1_slope_np`); :func:`channelsim.model._build.slope_integral` gives their joint
+    normal conditional. Returns the trends and adds ``b_t (j - c)`` to ``par["eta"]`` in place.
     """
     D = par["rho"].shape[0]
-    T = data.T
+    T, N = data.T, data.N
+    c = (N - 1) / 2.0
     s, t, p, j = data.amt_s, data.amt_t, data.amt_p, data.amt_j
     mj = j.astype(np.float64)
+    _, v1 = ar1_slope_np(par["rho"], par["sigma_eta"], N)
     out = np.empty((D, T))
+    slope = np.empty((D, T))
     for lo in range(0, D, chunk):
         sl = slice(lo, min(D, lo + chunk))
         mu = (
@@ -223,19 +283,27 @@ def _draw_trend(par: dict, data: ModelData, rng, chunk: int = 200) -> np.ndarray
             + par["eta"][sl][:, t, j]
         )
         wgt = 1.0 / par["sigma_stage"][sl][:, s] ** 2
-        r = data.amt_logy[None, :] - mu
-        a = np.zeros((mu.shape[0], T))
-        b = np.zeros((mu.shape[0], T))
+        r = (data.amt_logy[None, :] - mu) * wgt
+        n = mu.shape[0]
+        m = {f"m{k}": np.zeros((n, T)) for k in range(3)}
+        r0 = np.zeros((n, T))
+        r1 = np.zeros((n, T))
         for tt in range(T):
             sel = t == tt
-            a[:, tt] = (wgt[:, sel] * mj[sel] ** 2).sum(1)
-            b[:, tt] = (wgt[:, sel] * mj[sel] * r[:, sel]).sum(1)
-        v = par["sd_trend"][sl][:, None] ** 2
-        mean = v * b / (1.0 + v * a)
-        var = v / (1.0 + v * a)
-        out[sl] = (
-            par["trend_mu"][sl][:, None] + mean + np.sqrt(var) * rng.standard_normal(mean.shape)
-        )
+            for k in range(3):
+                m[f"m{k}"][:, tt] = (wgt[:, sel] * mj[sel] ** k).sum(1)
+            r0[:, tt] = r[:, sel].sum(1)
+            r1[:, tt] = (r[:, sel] * mj[sel]).sum(1)
+        v_e = par["sd_trend"][sl][:, None] ** 2
+        _, _, (me, mb), (k11, k12, k22) = slope_integral(m, r0, r1, v_e, v1[sl][:, None], c)
+        z1 = rng.standard_normal(me.shape)
+        z2 = rng.standard_normal(me.shape)
+        l11 = np.sqrt(np.maximum(k11, 0.0))
+        l21 = np.where(l11 > 0, k12 / np.where(l11 > 0, l11, 1.0), 0.0)
+        l22 = np.sqrt(np.maximum(k22 - l21**2, 0.0))
+        out[sl] = par["trend_mu"][sl][:, None] + me + l11 * z1
+        slope[sl] = mb + l21 * z1 + l22 * z2
+    par["eta"] = par["eta"] + slope[:, :, None] * (np.arange(N) - c)
     return out
 
 
