@@ -15,7 +15,7 @@ import xarray as xr
 
 from channelsim.model._commits import draw_commit_params, expected_for_commits
 from channelsim.model._data import ModelData
-from channelsim.model._posterior import lifecycle_world_draws, sales_world_draws
+from channelsim.model._posterior import HYPER_NAMES, lifecycle_world_draws, sales_world_draws
 
 __all__ = ["POPULATION_VARS", "POSTERIOR_DIMS", "assemble_posterior", "flat_draws"]
 
@@ -61,15 +61,7 @@ POPULATION_VARS: tuple[str, ...] = (
     "season",
     "rho",
     "sigma_eta",
-    "sd_a_terr",
-    "sd_a_terr_stage",
-    "sd_h_terr",
-    "trend_mu",
-    "sd_trend",
-    "move_base",
-    "sd_trans",
-    "mu_recruit",
-    "sd_recruit",
+    *HYPER_NAMES,
     "commit_bias",
     "commit_sd",
 )

@@ -53,7 +53,7 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from channelsim.model._data import ModelData, centring
-from channelsim.model._posterior import slope_integral
+from channelsim.model._posterior import slope_integral, trend_stats
 
 __all__ = [
     "SALES_RAW",
@@ -157,18 +157,6 @@ def ar1_logp(y, rho, sigma, n: int):
     quad = (1.0 - rho**2) * y[:, 0] ** 2 + pt.sum((y[:, 1:] - rho * y[:, :-1]) ** 2, axis=1)
     rows = y.shape[0]
     return rows * (0.5 * pt.log(1.0 - rho**2) - n * pt.log(sigma)) - 0.5 * pt.sum(quad) / sigma**2
-
-
-def trend_stats(data: ModelData) -> dict[str, np.ndarray]:
-    """Sums of ``j^k`` (``k = 0, 1, 2``, ``j`` the step index) over the positive rows, per
-    territory and stage: ``m0``, ``m1``, ``m2`` (T, S)."""
-    out = {}
-    j = data.amt_j.astype(np.float64)
-    for k in range(3):
-        m = np.zeros((data.T, data.S))
-        np.add.at(m, (data.amt_t, data.amt_s), j**k)
-        out[f"m{k}"] = m
-    return out
 
 
 def _group(name: str, sigma, n: int, centred: bool, dims, n_zerosum_axes: int = 1, shape=None):

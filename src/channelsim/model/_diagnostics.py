@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from channelsim.model._data import ModelData
+from channelsim.model._posterior import amount_log_mean
 
 __all__ = [
     "Diagnostics",
@@ -219,15 +220,7 @@ def _row_params(par: dict, data: ModelData, sl, p, j, s, t):
         + par["h_terr"][sl][:, t]
         + par["h_cap"][sl][:, None] * (par["kappa"][sl][:, p])
     )
-    mu = (
-        par["a_stage"][sl][:, s]
-        + par["a_terr"][sl][:, t]
-        + par["a_terr_stage"][sl][:, t, s]
-        + par["kappa"][sl][:, p]
-        + par["season"][sl][:, data.season[j]]
-        + par["trend"][sl][:, t] * j
-        + par["eta"][sl][:, t, j]
-    )
+    mu = amount_log_mean(par, data, sl, p, j, s, t, par["trend"][sl][:, t] * j)
     return 1.0 / (1.0 + np.exp(-logit)), logit, mu, par["sigma_stage"][sl][:, s]
 
 

@@ -18,9 +18,12 @@ from channelsim.model._data import ModelData, centring
 
 __all__ = [
     "HYPER_NAMES",
+    "amount_log_mean",
     "lifecycle_world_draws",
     "sales_world_draws",
+    "slope_integral",
     "transition_matrix",
+    "trend_stats",
 ]
 
 #: Population (hyper-)parameters stored beside the world's parameters; with them unseen
@@ -219,6 +222,33 @@ def _group_draws(raw, name, sigma, centred: bool, shape, present: bool) -> np.nd
     return sig * raw[f"{name}_z"]
 
 
+def trend_stats(data: ModelData) -> dict[str, np.ndarray]:
+    """Sums of ``j^k`` (``k = 0, 1, 2``, ``j`` the step index) over the positive rows, per
+    territory and stage: ``m0``, ``m1``, ``m2`` (T, S)."""
+    out = {}
+    j = data.amt_j.astype(np.float64)
+    for k in range(3):
+        m = np.zeros((data.T, data.S))
+        np.add.at(m, (data.amt_t, data.amt_s), j**k)
+        out[f"m{k}"] = m
+    return out
+
+
+def amount_log_mean(par: dict, data: ModelData, sl, p, j, s, t, trend_term) -> np.ndarray:
+    """The world's mean of log amounts (DESIGN.md section 3) of rows ``(p, j, s, t)``
+    (partner, step, stage, territory) for the draws ``sl`` of ``par``; ``trend_term`` is the
+    trend's contribution, broadcastable to (draws, rows)."""
+    return (
+        par["a_stage"][sl][:, s]
+        + par["a_terr"][sl][:, t]
+        + par["a_terr_stage"][sl][:, t, s]
+        + par["kappa"][sl][:, p]
+        + par["season"][sl][:, data.season[j]]
+        + trend_term
+        + par["eta"][sl][:, t, j]
+    )
+
+
 def slope_integral(m: dict, r0, r1, v_trend, v_slope, c: float):
     """Integrate out, per territory, a trend deviation ``e`` and a shock slope ``b``.
 
@@ -269,31 +299,23 @@ def _draw_trend(par: dict, data: ModelData, rng, chunk: int = 200) -> np.ndarray
     s, t, p, j = data.amt_s, data.amt_t, data.amt_p, data.amt_j
     mj = j.astype(np.float64)
     _, v1 = ar1_slope_np(par["rho"], par["sigma_eta"], N)
+    stats = trend_stats(data)
     out = np.empty((D, T))
     slope = np.empty((D, T))
     for lo in range(0, D, chunk):
         sl = slice(lo, min(D, lo + chunk))
-        mu = (
-            par["a_stage"][sl][:, s]
-            + par["a_terr"][sl][:, t]
-            + par["a_terr_stage"][sl][:, t, s]
-            + par["kappa"][sl][:, p]
-            + par["season"][sl][:, data.season[j]]
-            + par["trend_mu"][sl][:, None] * mj
-            + par["eta"][sl][:, t, j]
-        )
+        mu = amount_log_mean(par, data, sl, p, j, s, t, par["trend_mu"][sl][:, None] * mj)
         wgt = 1.0 / par["sigma_stage"][sl][:, s] ** 2
         r = (data.amt_logy[None, :] - mu) * wgt
         n = mu.shape[0]
-        m = {f"m{k}": np.zeros((n, T)) for k in range(3)}
+        prec = 1.0 / par["sigma_stage"][sl][:, None, :] ** 2  # (n, 1, S)
+        m = {k: (v[None] * prec).sum(axis=2) for k, v in stats.items()}  # (n, T)
         r0 = np.zeros((n, T))
         r1 = np.zeros((n, T))
         for tt in range(T):
             sel = t == tt
-            for k in range(3):
-                m[f"m{k}"][:, tt] = (wgt[:, sel] * mj[sel] ** k).sum(1)
             r0[:, tt] = r[:, sel].sum(1)
-            r1[:, tt] = (r[:, sel] * mj[sel]).sum(1)
+            r1[:, tt] = r[:, sel] @ mj[sel]
         v_e = par["sd_trend"][sl][:, None] ** 2
         _, _, (me, mb), (k11, k12, k22) = slope_integral(m, r0, r1, v_e, v1[sl][:, None], c)
         z1 = rng.standard_normal(me.shape)

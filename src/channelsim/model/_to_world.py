@@ -22,7 +22,7 @@ import pandas as pd
 import xarray as xr
 
 from channelsim.model._data import ModelData
-from channelsim.model._posterior import transition_matrix
+from channelsim.model._posterior import HYPER_NAMES, transition_matrix
 from channelsim.world import QuotaRule, StepCalendar, World, expected_sales, initial_state
 
 __all__ = ["build_world", "select_draws"]
@@ -45,17 +45,6 @@ _WORLD_FIELDS = (
     "recruit_rate",
     "commit_bias",
     "commit_sd",
-)
-_HYPER = (
-    "sd_a_terr",
-    "sd_a_terr_stage",
-    "sd_h_terr",
-    "trend_mu",
-    "sd_trend",
-    "move_base",
-    "sd_trans",
-    "mu_recruit",
-    "sd_recruit",
 )
 
 
@@ -131,7 +120,7 @@ def build_world(
         v = posterior[name].values
         return v.reshape(total, *v.shape[2:])[idx]
 
-    par = {k: get(k) for k in (*_WORLD_FIELDS, *_HYPER)}
+    par = {k: get(k) for k in (*_WORLD_FIELDS, *HYPER_NAMES)}
     eta_last = get("eta")[:, :, -1]
     S = data.S
     last = data.states[:, -1].astype(np.int64)
