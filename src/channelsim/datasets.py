@@ -408,16 +408,15 @@ def regenerate_example() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 def write_example_data(directory=None) -> None:
     """Write the example book's tables as package data (maintainers: after changing the
     process or :data:`TRUE_PARAMETERS`, run ``python -m channelsim.datasets``)."""
-    import os
     from pathlib import Path
+
+    from channelsim._atomic import atomic_write
 
     directory = Path(directory) if directory else Path(__file__).parent / "_data"
     directory.mkdir(parents=True, exist_ok=True)
     names = ("partners.csv", "territory_quarters.csv", "territories.csv")
     for name, table in zip(names, regenerate_example(), strict=True):
-        tmp = directory / f".{name}.tmp"
-        table.to_csv(tmp, index=False)
-        os.replace(tmp, directory / name)
+        atomic_write(directory / name, lambda tmp, t=table: t.to_csv(tmp, index=False))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -202,6 +202,7 @@ def _fan_charts(model_path, out, seed: int, draws: int) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    from channelsim._atomic import atomic_write
     from channelsim.forecast import fan_chart, forecast
     from channelsim.model import ChannelModel
 
@@ -211,4 +212,7 @@ def _fan_charts(model_path, out, seed: int, draws: int) -> None:
         model.book.panel.groupby("territory")["sales"].sum().sort_values(ascending=False).index[:5]
     )
     fig = fan_chart(fc, model.book, ids=list(top))
-    fig.savefig(out / "fan_chart.png", dpi=110, bbox_inches="tight")
+    atomic_write(
+        out / "fan_chart.png",
+        lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"),
+    )

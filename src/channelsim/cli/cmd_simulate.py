@@ -58,10 +58,7 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, simulate, write atomically (temporary file, then rename)."""
-    import os
-    import tempfile
-    from pathlib import Path
-
+    from channelsim._atomic import atomic_write
     from channelsim.datasets import example_world
     from channelsim.policy import POLICY_PRESETS, PolicyGrid
     from channelsim.simulate import simulate, summarize
@@ -102,19 +99,7 @@ def run(args: argparse.Namespace) -> int:
         by_territory=args.by_territory,
         progress=not args.quiet,
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    out = atomic_write(args.out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
     if not args.quiet:
         table = summarize(ds)
         cols = ["compensation", "revenue_mean", "attainment_mean", "commit_ape_mean"]

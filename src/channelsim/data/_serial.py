@@ -9,13 +9,14 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from channelsim._atomic import atomic_write
 
 __all__ = [
     "FORMAT_VERSION",
@@ -207,17 +208,6 @@ def tables_from_dataset(ds: xr.Dataset) -> tuple[dict[str, pd.DataFrame | None],
     return tables, meta
 
 
-def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            df.to_csv(fh, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _with_period_labels(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for col in out.columns:
@@ -273,6 +263,6 @@ def write_csv_dir(
         if "filled" in df.columns:
             df = df.loc[~df["filled"].to_numpy(dtype=bool)].drop(columns="filled")
         path = directory / names[name]
-        _atomic_csv(_with_period_labels(df), path)
+        atomic_write(path, lambda tmp, df=df: _with_period_labels(df).to_csv(tmp, index=False))
         written[name] = path
     return BookFiles(**written)

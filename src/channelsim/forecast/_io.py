@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from channelsim._atomic import atomic_write
 
 __all__ = [
     "PROVENANCE_KEY",
@@ -106,34 +106,6 @@ def _json_default(obj):
     if isinstance(obj, pd.Period | Path):
         return str(obj)
     raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
-
-
-def atomic_write(path: str | os.PathLike, writer: Callable[[Path], None]) -> Path:
-    """Call ``writer(tmp)`` on a temporary path in ``path``'s folder, then rename it.
-
-    The folder is created when missing. If ``writer`` raises, the temporary file is removed
-    and the target is left as it was.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> d = tempfile.mkdtemp()
-    >>> p = atomic_write(Path(d) / "sub" / "x.txt", lambda tmp: tmp.write_text("hi"))
-    >>> p.read_text()
-    'hi'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        writer(tmp_path)
-        os.replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _suffix(path: Path) -> str:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import xarray as xr
+
+from channelsim._atomic import atomic_write
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "ModelFileError", "read_model_file", "write_model_file"]
 
@@ -60,11 +61,8 @@ def write_model_file(
     attrs: dict,
 ) -> Path:
     """Write the model file atomically; creates the folder if missing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         root = xr.Dataset(attrs={"format": FORMAT, "format_version": FORMAT_VERSION, **attrs})
         root.to_netcdf(tmp, mode="w", engine="h5netcdf")
         for group, ds in (
@@ -73,11 +71,8 @@ def write_model_file(
             ("book", book_ds),
         ):
             ds.to_netcdf(tmp, mode="a", group=group, engine="h5netcdf")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[dict, xr.Dataset, xr.Dataset, xr.Dataset]:

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from channelsim._atomic import atomic_write_bytes
 from channelsim.report._charts import CHARTS, figure_png
 from channelsim.report._html import render_html
 from channelsim.scenario import Comparison
 
 __all__ = ["ReportFiles", "render_charts", "write_report"]
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
 
 
 @dataclass
@@ -30,20 +21,6 @@ class ReportFiles:
     html: Path
     summary: Path
     charts: dict[str, Path] = field(default_factory=dict)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def render_charts(comp: Comparison) -> dict[str, bytes]:
@@ -92,11 +69,11 @@ def write_report(comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 1
     charts = {}
     for name, png in images.items():
         path = out / "charts" / f"{name}.png"
-        _atomic_write(path, png)
+        atomic_write_bytes(path, png)
         charts[name] = path
     captions = {name: cap for name, (_, cap) in CHARTS.items()}
     html_path = out / "report.html"
-    _atomic_write(html_path, render_html(comp, images, captions, n_top=n_top).encode("utf-8"))
+    atomic_write_bytes(html_path, render_html(comp, images, captions, n_top=n_top).encode("utf-8"))
     csv_path = out / "summary.csv"
-    _atomic_write(csv_path, comp.summary_frame().to_csv(index=False).encode("utf-8"))
+    atomic_write_bytes(csv_path, comp.summary_frame().to_csv(index=False).encode("utf-8"))
     return ReportFiles(html=html_path, summary=csv_path, charts=charts)

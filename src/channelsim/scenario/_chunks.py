@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -33,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+
+from channelsim._atomic import atomic_write, atomic_write_bytes
 
 __all__ = [
     "CheckpointError",
@@ -46,14 +47,6 @@ __all__ = [
     "write_netcdf_atomic",
 ]
 
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
 
 ChunkFn = Callable[[int, int], xr.Dataset]
 
@@ -228,22 +221,6 @@ def merge_chunks(chunks: Sequence[xr.Dataset]) -> xr.Dataset:
     return _canonical(merged)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 @contextmanager
 def _local_io():
     """File I/O with process-local locks even while a Dask client is active.
@@ -271,20 +248,12 @@ def write_netcdf_atomic(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     >>> p.name
     'a.nc'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         with _local_io():
             ds.to_netcdf(tmp, engine="h5netcdf")
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 @dataclass
@@ -358,7 +327,9 @@ class ChunkStore:
         else:
             if any(d.glob("policies_*.nc")):
                 raise CheckpointError(f"{d} holds chunk files but no manifest; pass --restart")
-            _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=1).encode())
+            atomic_write_bytes(
+                self.manifest_path, json.dumps(manifest, indent=1).encode(), fsync=True
+            )
 
     def done(self) -> list[tuple[int, int]]:
         """Chunks with a finished checkpoint file, in policy order."""
