@@ -15,7 +15,11 @@ __all__ = [
     "BadInput",
     "add_book_arguments",
     "add_seed_argument",
+    "add_sql_arguments",
+    "add_sql_output_arguments",
+    "book_sources",
     "parse_mapping",
+    "query_text",
 ]
 
 EXIT_OK = 0
@@ -54,7 +58,9 @@ def add_seed_argument(parser: argparse.ArgumentParser, default: int = 0) -> None
 
 def add_book_arguments(parser: argparse.ArgumentParser) -> None:
     """The book inputs shared by validate, fit and backtest."""
-    parser.add_argument("panel", help="partner-period panel (CSV or Parquet)")
+    parser.add_argument(
+        "panel", nargs="?", help="partner-period panel (CSV or Parquet); or --sql/--query"
+    )
     parser.add_argument(
         "--quarters", help="territory-quarter table: territory, quarter, quota, commit, manager"
     )
@@ -90,6 +96,103 @@ def add_book_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="M",
         help="first month of the fiscal year, 1-12 (default 1)",
     )
+    add_sql_arguments(parser, side_tables=True)
+
+
+_SQL_HELP = (
+    "database URL: sqlite:///file.db, postgresql://user@host:port/db, or env:VAR to read it "
+    "from a variable (default $CHANNELSIM_DB_URL); passwords are never printed or stored"
+)
+
+
+def add_sql_arguments(parser: argparse.ArgumentParser, side_tables: bool = False) -> None:
+    """``--sql URL --query SQL`` (and, for a whole book, the side tables' queries)."""
+    g = parser.add_argument_group("database input (instead of files)")
+    g.add_argument("--sql", metavar="URL", help=_SQL_HELP)
+    g.add_argument(
+        "--query",
+        metavar="SQL",
+        help="SELECT returning the partner-period panel (or @FILE.sql); same columns, "
+        "--map and checks as a file",
+    )
+    if side_tables:
+        g.add_argument(
+            "--quarters-query", metavar="SQL", help="SELECT returning the territory-quarter table"
+        )
+        g.add_argument(
+            "--territories-query", metavar="SQL", help="SELECT returning the territory table"
+        )
+
+
+def add_sql_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--out-table NAME [--out-sql URL]``: write the result into a database table."""
+    g = parser.add_argument_group("database output")
+    g.add_argument(
+        "--out-table",
+        metavar="NAME",
+        help="replace this table (name or schema.name) in one transaction, with a provenance "
+        "row in channelsim_provenance; with or instead of --out",
+    )
+    g.add_argument(
+        "--out-sql",
+        metavar="URL",
+        help="database for --out-table (default: --sql, else $CHANNELSIM_DB_URL)",
+    )
+
+
+def query_text(value: str) -> str:
+    """A ``--query`` value: the SQL itself, or ``@FILE`` to read it from a file.
+
+    Examples
+    --------
+    >>> query_text("SELECT 1")
+    'SELECT 1'
+    """
+    if not value.startswith("@"):
+        return value
+    from pathlib import Path
+
+    path = Path(value[1:])
+    if not path.is_file():
+        raise BadInput(f"--query {value}: file {path} not found")
+    return path.read_text(encoding="utf-8")
+
+
+def book_sources(args: argparse.Namespace, panel_option: str = "panel", required: bool = True):
+    """The (panel, quarters, territories) inputs of a command: files or :class:`SqlQuery`.
+
+    A query replaces the file of the same table; giving both, or neither for the panel, is
+    bad input. Quarter and territory tables may mix files and queries.
+    """
+    from channelsim.data import SqlQuery
+
+    panel = getattr(args, panel_option, None)
+    query = getattr(args, "query", None)
+    qq = getattr(args, "quarters_query", None)
+    tq = getattr(args, "territories_query", None)
+    quarters = getattr(args, "quarters", None)
+    territories = getattr(args, "territories", None)
+    problems = []
+    if required and not (panel or query):
+        problems.append("no panel: give a CSV/Parquet file or --sql URL --query SQL")
+    if panel and query:
+        problems.append(f"give the panel as a file or as --query, not both ({panel})")
+    if (qq or tq) and not (panel or query):
+        problems.append("--quarters-query / --territories-query need a panel (file or --query)")
+    if qq and quarters:
+        problems.append("give the territory-quarter table as --quarters or --quarters-query")
+    if tq and territories:
+        problems.append("give the territory table as --territories or --territories-query")
+    if getattr(args, "sql", None) and not (query or qq or tq):
+        problems.append("--sql needs --query (and optionally --quarters-query, ...)")
+    if problems:
+        raise BadInput("\n".join(problems))
+    url = getattr(args, "sql", None)
+
+    def sql(q):
+        return SqlQuery(url, query_text(q)) if q else None
+
+    return (sql(query) or panel, sql(qq) or quarters, sql(tq) or territories)
 
 
 def eprint(*args) -> None:

@@ -16,6 +16,7 @@ from channelsim.cli._common import (
     BadInput,
     add_book_arguments,
     add_seed_argument,
+    book_sources,
     eprint,
     parse_mapping,
 )
@@ -84,9 +85,7 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BookWarning)
         book = load_book(
-            args.panel,
-            args.quarters,
-            args.territories,
+            *book_sources(args),
             column_map=parse_mapping(args.map, "--map"),
             stage_map=parse_mapping(args.stage_map, "--stage-map"),
             stage_timing=args.stage_timing,

@@ -1,4 +1,4 @@
-"""``channelsim compare SCENARIO.toml --out DIR``: run a scenario and write the report.
+"""``channelsim compare SCENARIO --out DIR``: run a scenario (file or shipped name), report.
 
 Writes ``report.html`` (self-contained), ``summary.csv``, ``results.nc`` (the Simulation
 Dataset, h5netcdf) and ``charts/*.png`` into DIR, with checkpoints under ``DIR/chunks`` so a
@@ -22,7 +22,10 @@ def register(sub) -> None:
         ),
     )
     p.add_argument(
-        "scenario", metavar="SCENARIO.toml", help="scenario file (see docs/scenarios.md)"
+        "scenario",
+        metavar="SCENARIO",
+        help="scenario file (see docs/scenarios.md) or the name of a shipped scenario "
+        "(channelsim scenarios lists them)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     where = p.add_mutually_exclusive_group()
@@ -56,6 +59,24 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _scenario_path(value: str, problems: list[str]) -> str:
+    """A scenario file as given, else the shipped scenario of that name."""
+    from pathlib import Path
+
+    from channelsim.scenario import shipped_scenarios
+
+    if Path(value).is_file():
+        return value
+    shipped = shipped_scenarios()
+    if value in shipped:
+        return str(shipped[value])
+    problems.append(
+        f"scenario {value!r}: no such file and no shipped scenario of that name; shipped: "
+        f"{', '.join(shipped) or '(none)'}"
+    )
+    return value
+
+
 def run(args) -> int:
     import time
     from pathlib import Path
@@ -82,6 +103,7 @@ def run(args) -> int:
         problems.append(f"--model-draws must be at least 1, got {args.model_draws}")
     if args.model and not Path(args.model).is_file():
         problems.append(f"--model {args.model}: model file not found")
+    args.scenario = _scenario_path(args.scenario, problems)
     if problems:
         raise BadInput("\n".join(problems))
     scenario = load_scenario(args.scenario)  # ScenarioError (bad input) lists every problem

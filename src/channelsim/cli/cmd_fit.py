@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import argparse
 
-from channelsim.cli._common import add_book_arguments, add_seed_argument, eprint, parse_mapping
+from channelsim.cli._common import (
+    add_book_arguments,
+    add_seed_argument,
+    book_sources,
+    eprint,
+    parse_mapping,
+)
 
 __all__ = ["register", "run"]
 
@@ -64,9 +70,7 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if args.quiet else "default")
         book = load_book(
-            args.panel,
-            args.quarters,
-            args.territories,
+            *book_sources(args),
             column_map=column_map or None,
             stage_map=stage_map or None,
             stage_timing=args.stage_timing,

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import argparse
 
-from channelsim.cli._common import EXIT_OK, BadInput, add_seed_argument, eprint
+from channelsim.cli._common import (
+    EXIT_OK,
+    BadInput,
+    add_seed_argument,
+    add_sql_arguments,
+    add_sql_output_arguments,
+    eprint,
+)
 
 __all__ = [
     "add_model_arguments",
     "check_out",
+    "check_outputs",
+    "input_meta",
     "load_model_file",
     "register",
     "run",
@@ -51,6 +60,8 @@ def add_model_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_seed_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_sql_arguments(p)
+    add_sql_output_arguments(p)
 
 
 def register(sub) -> None:
@@ -89,9 +100,9 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--out",
-        required=True,
         metavar="FILE",
-        help="output file: .parquet, .csv (with a .json sidecar) or .nc; folders are created",
+        help="output file: .parquet, .csv (with a .json sidecar) or .nc; folders are created "
+        "(this, --out-table, or both)",
     )
     p.set_defaults(func=run)
 
@@ -104,6 +115,51 @@ def check_out(path) -> None:
 
     if path and Path(path).suffix.lower() not in SUFFIXES:
         raise BadInput(f"{path}: unknown output format; use one of {', '.join(SUFFIXES)}")
+
+
+def check_outputs(args) -> None:
+    """At least one of ``--out`` / ``--out-table``; a known suffix; a valid table name."""
+    if not args.out and not args.out_table:
+        raise BadInput("give --out FILE, --out-table NAME, or both")
+    if args.out_sql and not args.out_table:
+        raise BadInput("--out-sql needs --out-table NAME")
+    check_out(args.out)
+    if args.out_table:
+        from channelsim.forecast import check_table_name
+
+        check_table_name(args.out_table)
+
+
+def input_meta(args) -> dict:
+    """Provenance of the newer actuals: the file, or the query and the masked URL."""
+    if args.panel:
+        return {"panel": str(args.panel)}
+    if getattr(args, "query", None):
+        from channelsim.data import SqlQuery
+        from channelsim.forecast import database_label
+
+        return {"panel": SqlQuery(args.sql, args.query).label, "database": database_label(args.sql)}
+    return {}
+
+
+def write_outputs(data, args, meta) -> list[str]:
+    """Write ``data`` to ``--out`` and/or ``--out-table``; the places written."""
+    from channelsim.forecast import dataset_to_frame, write_sql_table, write_table
+
+    written = []
+    if args.out:
+        out = data if str(args.out).lower().endswith(".nc") else _frame(data, dataset_to_frame)
+        written.append(str(write_table(out, args.out, meta)))
+    if args.out_table:
+        url = args.out_sql or args.sql
+        written.append(write_sql_table(_frame(data, dataset_to_frame), url, args.out_table, meta))
+    return written
+
+
+def _frame(data, to_frame):
+    import pandas as pd
+
+    return data if isinstance(data, pd.DataFrame) else to_frame(data)
 
 
 def load_model_file(path: str):
@@ -126,10 +182,13 @@ def world_from_model(model, args):
     """The World to forecast from: the model's book, or newer actuals given with ``--panel``."""
     import warnings
 
+    from channelsim.cli._common import book_sources
+
     draws = args.draws
     if draws is not None and draws < 1:
         raise BadInput(f"--draws must be >= 1, got {draws}")
-    if not args.panel:
+    panel = book_sources(args, required=False)[0]
+    if not panel:
         return model.to_world(draws, seed=args.seed)
     from channelsim.cli._common import parse_mapping
     from channelsim.data import BookWarning, load_book
@@ -139,7 +198,7 @@ def world_from_model(model, args):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BookWarning)
         newer = load_book(
-            args.panel,
+            panel,
             None,
             None,
             column_map=parse_mapping(args.map, "--map"),
@@ -151,17 +210,10 @@ def world_from_model(model, args):
 
 def run(args: argparse.Namespace) -> int:
     """Forecast and write the table; returns the exit code."""
-    from channelsim.forecast import (
-        LEVELS,
-        dataset_to_frame,
-        file_hash,
-        forecast,
-        parse_quantiles,
-        write_table,
-    )
+    from channelsim.forecast import LEVELS, file_hash, forecast, parse_quantiles
 
     qs = parse_quantiles(args.quantiles)
-    check_out(args.out)
+    check_outputs(args)
     levels = [v.strip() for v in args.levels.split(",") if v.strip()]
     unknown = [v for v in levels if v not in LEVELS]
     if unknown or not levels:
@@ -183,16 +235,14 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     fc.meta["model_file"] = str(args.model)
-    if args.panel:
-        fc.meta["panel"] = str(args.panel)
+    fc.meta.update(input_meta(args))
     levels = [lv for lv in levels if lv in fc.levels]  # one-stage books have no maturity
     ds = fc.to_dataset(levels=levels)
-    data = ds if str(args.out).lower().endswith(".nc") else dataset_to_frame(ds)
-    path = write_table(data, args.out, fc.meta)
+    written = write_outputs(ds, args, fc.meta)
     if not args.quiet:
         eprint(
             f"forecast of {len(fc.partner_ids)} partners in {len(fc.territory_ids)} territories, "
             f"{args.horizon} {args.unit}(s) from {fc.meta['origin']}, {fc.n_draws} draws"
         )
-    print(path)
+    print("\n".join(written))
     return EXIT_OK

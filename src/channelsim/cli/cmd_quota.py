@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from channelsim.cli._common import EXIT_OK, BadInput, eprint
-from channelsim.cli.cmd_forecast import add_model_arguments, check_out
+from channelsim.cli.cmd_forecast import add_model_arguments, check_out, check_outputs
 
 __all__ = ["register", "run"]
 
@@ -52,23 +52,28 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--out",
-        required=True,
         metavar="FILE",
-        help="output file: .csv (with a .json sidecar), .parquet or .nc; folders are created",
+        help="output file: .csv (with a .json sidecar), .parquet or .nc; folders are created "
+        "(this, --out-table, or both)",
     )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Suggest quotas and write them; returns the exit code."""
-    from channelsim.cli.cmd_forecast import load_model_file, world_from_model
+    from channelsim.cli.cmd_forecast import (
+        input_meta,
+        load_model_file,
+        world_from_model,
+        write_outputs,
+    )
     from channelsim.forecast import file_hash, suggest_quotas, write_table
 
     if not 0.0 < args.probability < 1.0:
         raise BadInput(f"--probability must be strictly between 0 and 1, got {args.probability}")
     if args.seed < 0:
         raise BadInput(f"--seed must be >= 0, got {args.seed}")
-    check_out(args.out)
+    check_outputs(args)
     check_out(args.attainment)
     model = load_model_file(args.model)
     world = world_from_model(model, args)
@@ -81,8 +86,8 @@ def run(args: argparse.Namespace) -> int:
         model_hash=file_hash(args.model),
         progress=not args.quiet,
     )
-    meta = {**plan.meta, "model_file": str(args.model)}
-    path = write_table(plan.table, args.out, meta)
+    meta = {**plan.meta, "model_file": str(args.model), **input_meta(args)}
+    written = write_outputs(plan.table, args, meta)
     if args.attainment:
         att = plan.attainment.to_dataframe().reset_index()
         write_table(att, args.attainment, meta)
@@ -93,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
             f"P(reach) = {args.probability:g}: total {tot['quota']:,.0f} "
             f"(reached with probability {tot['p_reach']:.2f})"
         )
-    print(path)
+    print("\n".join(written))
     return EXIT_OK

@@ -1,9 +1,11 @@
-"""``channelsim simulate``: run policies on the default world, write the Simulation Dataset.
+"""``channelsim simulate``: run policies on the default world (or a fitted model's posterior),
+write the Simulation Dataset.
 
 Examples::
 
     channelsim simulate --policies 100 --paths 200 --steps 12 --seed 1 --out runs/sweep.nc
     channelsim simulate --preset territory_pay --preset gonik --by-territory --out out/two.nc
+    channelsim simulate --model models/fit.nc --preset territory_pay --seed 3 --out out/fit.nc
 """
 
 from __future__ import annotations
@@ -53,13 +55,44 @@ def register(sub) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     p.add_argument("--out", required=True, metavar="FILE", help="output NetCDF file (.nc)")
+    p.add_argument(
+        "--model",
+        metavar="MODEL.nc",
+        help="drive the paths with this fitted model's posterior instead of the default world "
+        "(as compare --model)",
+    )
+    p.add_argument(
+        "--model-draws",
+        type=int,
+        default=200,
+        metavar="N",
+        help="posterior draws taken from --model (path p uses draw p %% N)",
+    )
     p.set_defaults(func=run)
+
+
+def _world(args, problems: list[str]):
+    """The default world, or ``--model``'s posterior drawn as ``compare --model`` draws it."""
+    from pathlib import Path
+
+    from channelsim.datasets import example_world
+
+    if not getattr(args, "model", None):
+        return example_world()
+    if args.model_draws < 1:
+        problems.append(f"--model-draws must be at least 1, got {args.model_draws}")
+    if not Path(args.model).is_file():
+        problems.append(f"--model {args.model}: model file not found")
+    if problems:
+        raise BadInput("\n".join(problems))
+    from channelsim.model import ChannelModel
+
+    return ChannelModel.load(args.model).to_world(args.model_draws, seed=args.seed)
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate, simulate, write atomically (temporary file, then rename)."""
     from channelsim._atomic import atomic_write
-    from channelsim.datasets import example_world
     from channelsim.policy import POLICY_PRESETS, PolicyGrid
     from channelsim.simulate import simulate, summarize
 
@@ -70,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         problems.append(f"--paths must be at least 1, got {args.paths}")
     if args.seed < 0:
         problems.append(f"--seed must be >= 0, got {args.seed}")
-    world = example_world()
+    world = _world(args, problems)
     spq = world.steps_per_quarter
     if args.steps < 1 or args.steps % spq:
         problems.append(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from channelsim.cli._common import EXIT_OK, add_book_arguments, eprint, parse_mapping
+from channelsim.cli._common import EXIT_OK, add_book_arguments, book_sources, eprint, parse_mapping
 
 __all__ = ["register", "run"]
 
@@ -39,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BookWarning)
         book = load_book(
-            args.panel,
-            args.quarters,
-            args.territories,
+            *book_sources(args),
             column_map=column_map,
             stage_map=stage_map,
             stage_timing=args.stage_timing,

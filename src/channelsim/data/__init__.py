@@ -1,17 +1,20 @@
 """The data contract: validate input tables and hold the canonical book (DESIGN.md section 6).
 
-``load_book`` reads a partner-period panel (CSV, Parquet or DataFrame) with optional
+``load_book`` reads a partner-period panel (CSV, Parquet, DataFrame or a SQL query,
+:class:`SqlQuery`) with optional
 territory-quarter and territory tables, lists every problem at once in a
 :class:`BookValidationError`, and returns a :class:`Book`: the canonical pandas tables plus
 dense (partner, period) arrays, channel-maturity coverage, an xarray view and a lossless
 Dataset round trip.
 
 Layer rule: depends only on numpy, pandas, xarray (pyarrow and h5netcdf as I/O engines) and
-:mod:`channelsim._vocab`; never imports PyMC or numba.
+:mod:`channelsim._vocab` (and :mod:`channelsim._sql`, whose ADBC drivers load only for a
+:class:`SqlQuery`); never imports PyMC or numba.
 """
 
 from __future__ import annotations
 
+from channelsim._sql import SqlQuery
 from channelsim.data._book import Book
 from channelsim.data._errors import BookValidationError, BookWarning, Problem
 from channelsim.data._load import load_book
@@ -23,6 +26,7 @@ __all__ = [
     "BookWarning",
     "MappingError",
     "Problem",
+    "SqlQuery",
     "load_book",
     "parse_mapping_pairs",
 ]

@@ -13,6 +13,7 @@ import warnings as _warnings
 import numpy as np
 import pandas as pd
 
+from channelsim._sql import SqlQuery
 from channelsim._vocab import DEFAULT_STAGE_MAP, STATES
 from channelsim.data._book import Book
 from channelsim.data._columns import text_column
@@ -37,7 +38,7 @@ __all__ = ["DEFAULT_TARGET_FACTOR", "load_book"]
 DEFAULT_TARGET_FACTOR = 1.25
 _OPTIONS = "options"
 
-TableInput = str | os.PathLike | pd.DataFrame
+TableInput = str | os.PathLike | pd.DataFrame | SqlQuery
 
 
 def _mapping(value, option: str, keyword: str, problems: ProblemList) -> dict[str, str]:
@@ -176,18 +177,19 @@ def load_book(
 
     Parameters
     ----------
-    panel : str, os.PathLike or pandas.DataFrame
-        Partner-period panel (``.csv`` or ``.parquet``/``.pq``): ``partner``, ``territory``,
+    panel : str, os.PathLike pandas.DataFrame or SqlQuery
+        Partner-period panel (``.csv`` or ``.parquet``/``.pq`` file, DataFrame, or
+        ``SqlQuery(url, "SELECT ...")`` against SQLite or PostgreSQL): ``partner``, ``territory``,
         ``period``, ``sales``, optional ``stage`` and ``manager``; other numeric columns
         (activity counts) pass through as float64, other text columns are ignored with a
         warning. Periods: ``2024-01``, ``2024Q1``/``2024-Q1``, dates (read as their month),
         pandas Periods or Timestamps; monthly or quarterly, never mixed.
-    quarters : str, os.PathLike or pandas.DataFrame, optional
+    quarters : str, os.PathLike pandas.DataFrame or SqlQuery, optional
         Territory-quarter table: ``territory``, ``quarter`` (``2024Q1``, ``2024-Q1`` or a
         date inside the quarter) and at least one of ``quota``, ``commit``, ``manager``.
         Quarter labels are calendar quarters when the fiscal year starts in January, April,
         July or October, else pandas fiscal quarters (see :attr:`Book.quarter_freq`).
-    territories : str, os.PathLike or pandas.DataFrame, optional
+    territories : str, os.PathLike pandas.DataFrame or SqlQuery, optional
         ``territory``, ``target_partners`` (whole number >= 1). Territories left out get
         ``ceil(1.25 × the most partners they ever had in active/productive/strategic in
         one period)`` (all present partners in a one-stage book), at least 1, with a warning.

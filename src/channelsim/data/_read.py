@@ -1,4 +1,4 @@
-"""Read input tables (CSV, Parquet, DataFrame) and bring their column names to canonical form.
+"""Read input tables (CSV, Parquet, DataFrame, SQL query) and bring their column names to canonical form.
 
 Depends on pandas (and pyarrow for Parquet).
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from channelsim._sql import SqlError, SqlQuery, read_query
 from channelsim.data._errors import ProblemList
 
 __all__ = [
@@ -103,8 +104,9 @@ def read_table(
 
     Parameters
     ----------
-    source : str, os.PathLike or pandas.DataFrame
-        A ``.csv`` (optionally compressed) or ``.parquet``/``.pq`` file, or a DataFrame. CSV
+    source : str, os.PathLike, pandas.DataFrame or channelsim.data.SqlQuery
+        A ``.csv`` (optionally compressed) or ``.parquet``/``.pq`` file, a DataFrame, or a
+        query against a database (named in messages by its query text). CSV
         cells are read as text (so ids like ``007`` keep their zeros); numbers are parsed
         later, per column. A DataFrame's named index levels become columns.
     default_name : str
@@ -129,7 +131,15 @@ def read_table(
     >>> nm, len(df), len(probs)
     ('<DataFrame>', 1, 0)
     """
-    if isinstance(source, pd.DataFrame):
+    if isinstance(source, SqlQuery):
+        label = name or source.label
+        try:
+            df = read_query(source.url, source.query)
+        except SqlError as exc:
+            problems.add(label, None, None, exc.reason)
+            return None, label
+        df = df.reset_index(drop=True)
+    elif isinstance(source, pd.DataFrame):
         label = name or default_name
         df = source
         named = [n for n in df.index.names if n is not None]

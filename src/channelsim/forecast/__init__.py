@@ -47,10 +47,14 @@ from channelsim.forecast._forecast import (
 from channelsim.forecast._io import (
     OutputError,
     atomic_write,
+    check_table_name,
+    database_label,
     file_hash,
     provenance,
     read_provenance,
+    read_sql_provenance,
     read_table,
+    write_sql_table,
     write_table,
 )
 from channelsim.forecast._metrics import (
@@ -96,8 +100,10 @@ __all__ = [
     "backtest",
     "backtest_origins",
     "calibration_plot",
+    "check_table_name",
     "combine_books",
     "crps_sample",
+    "database_label",
     "dataset_to_frame",
     "fan_chart",
     "file_hash",
@@ -120,6 +126,7 @@ __all__ = [
     "quota_from_draws",
     "randomized_pit",
     "read_provenance",
+    "read_sql_provenance",
     "read_table",
     "rmsse",
     "run_baselines",
@@ -136,5 +143,6 @@ __all__ = [
     "wape",
     "world_after_run",
     "world_from_newer_actuals",
+    "write_sql_table",
     "write_table",
 ]

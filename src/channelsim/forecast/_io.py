@@ -7,6 +7,10 @@
 * ``.nc``: NetCDF (h5netcdf engine) of the Dataset; provenance in the global attributes
   (each key prefixed ``channelsim_`` and, for nested values, JSON text).
 
+Database tables (:func:`write_sql_table`, from :mod:`channelsim._sql`): the rows go into a
+staging table that replaces the target in one transaction, with a provenance row in
+``channelsim_provenance``.
+
 Every file is written to a temporary file in the target folder and then renamed over the
 target with :func:`os.replace`, so a reader never sees half a file and an interrupted write
 leaves the old file in place. Folders are created when missing.
@@ -24,16 +28,26 @@ import pandas as pd
 import xarray as xr
 
 from channelsim._atomic import atomic_write
+from channelsim._sql import (
+    check_table_name,
+    database_label,
+    read_sql_provenance,
+    write_sql_table,
+)
 
 __all__ = [
     "PROVENANCE_KEY",
     "SUFFIXES",
     "OutputError",
     "atomic_write",
+    "check_table_name",
+    "database_label",
     "file_hash",
     "provenance",
     "read_provenance",
+    "read_sql_provenance",
     "read_table",
+    "write_sql_table",
     "write_table",
 ]
 

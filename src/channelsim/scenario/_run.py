@@ -35,22 +35,25 @@ __all__ = [
 
 
 def shipped_scenarios() -> dict[str, Path]:
-    """The scenario files shipped in the repository's ``scenarios/`` folder, by name.
+    """The scenario files shipped with the package (``channelsim/scenarios/*.toml``), by name.
 
-    Looks next to the source tree (an editable install or a clone) and then in the current
-    folder; empty when neither has one.
+    They are package data, so a wheel install finds them as well as a clone (whose top-level
+    ``scenarios/`` is a link to the same folder).
 
     Examples
     --------
-    >>> "full_sweep" in shipped_scenarios()
+    >>> "hiring_profiles" in shipped_scenarios()
     True
     """
-    here = Path(__file__).resolve()
-    for root in (here.parents[3], Path.cwd()):
-        folder = root / "scenarios"
-        if folder.is_dir():
-            return {p.stem: p for p in sorted(folder.glob("*.toml"))}
-    return {}
+    from importlib import resources
+
+    folder = resources.files("channelsim") / "scenarios"
+    if not folder.is_dir():  # pragma: no cover - an installation without its package data
+        return {}
+    found = sorted(
+        (Path(str(f)) for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda p: p.stem
+    )
+    return {p.stem: p for p in found}
 
 
 class PolicyChunks:
