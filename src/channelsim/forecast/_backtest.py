@@ -7,7 +7,11 @@ next. For each window the book is cut at the window's origin, the model is refit
 book (a fast approximate fit or a few-draw NUTS run), the status quo is simulated ``H``
 periods forward (recruits included, so territory forecasts cover every partner that will sell)
 and every level is scored against the actuals and against the naive, seasonal-naive and
-last-year-mean baselines computed from the same cut book.
+last-year-mean baselines computed from the same cut book. MASE and RMSSE scale each series by
+its own seasonal-naive differences since its entry (first non-zero sale); series with too
+little history are reported apart. On synthetic books an ``oracle`` fitter (the true world at
+each origin, :func:`~channelsim.forecast.truth_fitter`) is scored beside the model with the
+same number of draws, so each figure reads as a ratio to the best possible forecast.
 
 Each finished window is written to ``<checkpoint_dir>/window_<k>.parquet`` with a fingerprint
 of the settings; rerunning with the same settings reuses it, so an interrupted backtest
@@ -52,8 +56,8 @@ __all__ = [
     "truncate_book",
 ]
 
-#: Quantiles always scored (80% and 95% central intervals), besides the requested ones.
-_SCORED_QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+#: Quantiles always scored (50/80/95% central intervals), besides the requested ones.
+_SCORED_QUANTILES = (0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975)
 _LEVEL_IDX = {"total": 0, "maturity": 1, "stage": 2, "territory": 3, "partner": 4}
 
 
@@ -204,6 +208,8 @@ def model_fitter(
     tune: int = 300,
     chains: int = 2,
     advi_steps: int = 10_000,
+    warm_start: bool = False,
+    warm_tune: int | None = None,
     **config,
 ):
     """A fitter for :func:`backtest`: refit :class:`channelsim.model.ChannelModel` per window.
@@ -222,13 +228,22 @@ def model_fitter(
         Show the sampler's progress bar.
     tune, chains, advi_steps : int
         Sampler settings (see ``method``).
+    warm_start : bool
+        NUTS only: each refit after the first starts from the previous window's posterior
+        (initial points and diagonal mass matrix, :meth:`ChannelModel.fit` ``warm_start``)
+        and tunes for ``warm_tune`` steps.
+    warm_tune : int, optional
+        Tuning steps of a warm-started refit (default ``tune // 2``; assumption, compare
+        cold and warm refits with ``benchmarks/bench_accuracy.py``).
     **config
         Other :class:`channelsim.model.ModelConfig` fields (``sampler=...``, priors).
 
     Returns
     -------
     callable
-        ``fit(book, seed) -> World`` with a ``fingerprint`` attribute.
+        ``fit(book, seed) -> World`` with a ``fingerprint`` attribute; after each call its
+        ``last_info`` dict holds ``fit_s`` (wall seconds), ``max_rhat`` (NUTS) and
+        ``warm_started``.
 
     Examples
     --------
@@ -238,6 +253,8 @@ def model_fitter(
     if method not in ("approx", "nuts"):
         raise BacktestError(f"fit method must be 'approx' or 'nuts', got {method!r}")
     draws = int(draws)
+    warm_tune = max(50, tune // 2) if warm_tune is None else int(warm_tune)
+    previous = {"model": None}
 
     def fit(book, seed: int):
         import logging
@@ -255,21 +272,36 @@ def model_fitter(
                 lg.setLevel(lv)
 
     def _fit_once(ChannelModel, book, seed):
+        t0 = time.perf_counter()
+        info = {"max_rhat": float("nan"), "warm_started": False}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # short runs: convergence warnings are expected
             if method == "nuts":
                 per_chain = max(50, -(-draws // chains))
+                warm = previous["model"] if warm_start else None
                 model = ChannelModel(
-                    draws=per_chain, tune=tune, chains=chains, progressbar=progress, **config
+                    draws=per_chain,
+                    tune=warm_tune if warm is not None else tune,
+                    chains=chains,
+                    progressbar=progress,
+                    **config,
                 )
-                model.fit(book, random_seed=seed)
+                model.fit(book, random_seed=seed, warm_start=warm)
+                info["warm_started"] = bool(model.fit_info.get("warm_started"))
+                if chains > 1:
+                    info["max_rhat"] = float(model.check_diagnostics(warn=False).max_rhat)
+                previous["model"] = model
             else:
                 model = ChannelModel(progressbar=progress, **config)
                 model.fit_approx(book, draws=max(draws, 200), n=advi_steps, random_seed=seed)
+        info["fit_s"] = round(time.perf_counter() - t0, 3)
+        fit.last_info = info
         return model.to_world(draws, seed=seed)
 
     settings = {"method": method, "draws": draws}
     settings.update({"tune": tune, "chains": chains} if method == "nuts" else {"steps": advi_steps})
+    if method == "nuts" and warm_start:
+        settings.update({"warm_start": True, "warm_tune": warm_tune})
     settings.update({k: repr(v) for k, v in sorted(config.items())})
     fit.fingerprint = json.dumps(settings)
     return fit
@@ -367,8 +399,8 @@ def _score_window(book, origin, steps, fc, unit, qs, seed, window) -> pd.DataFra
             rec[quantile_name(q)] = qv[k].ravel()
         rec["crps"] = crps_sample(actual, draws).ravel()
         rec["pit"] = randomized_pit(actual, draws, seed=[seed, window, _LEVEL_IDX[level]]).ravel()
-        rec["scale"] = np.repeat(seasonal_naive_scale(hist, season, 1), H)
-        rec["scale2"] = np.repeat(seasonal_naive_scale(hist, season, 2), H)
+        rec["scale"] = np.repeat(seasonal_naive_scale(hist, season, 1, since_entry=True), H)
+        rec["scale2"] = np.repeat(seasonal_naive_scale(hist, season, 2, since_entry=True), H)
         for name, fn in BASELINES.items():
             rec[name] = fn(hist, H, season).ravel()
         df = pd.DataFrame(rec)
@@ -378,6 +410,30 @@ def _score_window(book, origin, steps, fc, unit, qs, seed, window) -> pd.DataFra
             df.insert(4, "stage", "all")
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
+
+
+def _forecast_world(world, steps, seed, draws, recruits):
+    return forecast(
+        world,
+        steps,
+        unit="step",
+        seed=seed,
+        draws=draws if world.n_draws != draws else None,
+        recruits=recruits,
+    )
+
+
+def _attach(rec: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``rec`` with ``other``'s distributional columns as ``<name>_mean`` ... (left join)."""
+    keys = ["window", "level", "id", "period"]
+    cols = ["mean", "crps", "pit", *[c for c in other.columns if _quantile_col(c)]]
+    o = other[keys + cols].rename(columns={c: f"{name}_{c}" for c in cols})
+    o = o.drop_duplicates(keys)
+    return rec.merge(o, on=keys, how="left", validate="many_to_one")
+
+
+def _quantile_col(c: str) -> bool:
+    return c.startswith("q") and c[1:].replace("_", "").isdigit()
 
 
 # ----------------------------------------------------------------------------- the run
@@ -429,6 +485,7 @@ def backtest(
     checkpoint_dir=None,
     progress: bool = False,
     min_train: int | None = None,
+    oracle: Callable | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of the model against naive, seasonal-naive and last-year mean.
 
@@ -461,6 +518,12 @@ def backtest(
         Show a progress bar over windows (tqdm).
     min_train : int, optional
         Fewest periods to train on (default one season plus one).
+    oracle : callable, optional
+        A second fitter whose forecast is scored beside the model's as method
+        ``"oracle"`` with the same draws and seed: on a synthetic book,
+        :func:`~channelsim.forecast.truth_fitter` (true parameters, capabilities, partner
+        states and territory shock at each origin), the best forecast possible. Its columns
+        in the records are ``oracle_mean``, ``oracle_q..``, ``oracle_crps``, ``oracle_pit``.
 
     Returns
     -------
@@ -496,6 +559,8 @@ def backtest(
         "quantiles": list(qs),
         "recruits": bool(recruits),
     }
+    if oracle is not None:
+        settings["oracle"] = getattr(oracle, "fingerprint", type(oracle).__name__)
     ckdir = None if checkpoint_dir is None else Path(checkpoint_dir)
     if ckdir is not None:
         ckdir.mkdir(parents=True, exist_ok=True)
@@ -519,17 +584,23 @@ def backtest(
                     f"the fitter returned a world with origin {world.origin_period}; "
                     f"window {k} starts at {book.periods[origin]}"
                 )
-            fc = forecast(
-                world,
-                steps,
-                unit="step",
-                seed=int(seed) + k,
-                draws=int(draws) if world.n_draws != int(draws) else None,
-                recruits=recruits,
-            )
+            fc = _forecast_world(world, steps, int(seed) + k, int(draws), recruits)
             rec = _score_window(book, origin, steps, fc, unit, qs, int(seed), k)
+            fit_info = dict(getattr(fitter, "last_info", None) or {})
+            if oracle is not None:
+                o_world = oracle(train, int(seed) + k)
+                o_fc = _forecast_world(o_world, steps, int(seed) + k, int(draws), recruits)
+                o_rec = _score_window(book, origin, steps, o_fc, unit, qs, int(seed), k)
+                rec = _attach(rec, o_rec, "oracle")
             if path is not None:
-                _save_checkpoint(path, rec, fp, {"window": k, "origin": str(book.periods[origin])})
+                _save_checkpoint(
+                    path,
+                    rec,
+                    fp,
+                    {"window": k, "origin": str(book.periods[origin]), "fit": fit_info},
+                )
+        else:
+            fit_info = {}
         info.append(
             {
                 "window": k,
@@ -538,6 +609,7 @@ def backtest(
                 "steps": steps,
                 "seconds": round(time.perf_counter() - t0, 3),
                 "from_checkpoint": reused,
+                **fit_info,
             }
         )
         frames.append(rec)
@@ -546,7 +618,8 @@ def backtest(
     if bar is not None:
         bar.close()
     records = pd.concat(frames, ignore_index=True)
-    summary = summarize(records)
+    methods = ("model", "oracle") if oracle is not None else ("model",)
+    summary = summarize(records, (*methods, *BASELINES))
     return BacktestResult(
         records=records,
         summary=summary,

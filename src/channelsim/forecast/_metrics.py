@@ -10,7 +10,13 @@ distributional metrics take draws with the draw axis first. Conventions (see
   reported at territory level and above, where actuals are rarely zero;
 * **MASE** ``mean_h |f - y| / s`` and **RMSSE** ``sqrt(mean_h (f - y)^2 / s2)`` with the
   in-sample seasonal-naive scales ``s = mean|y_t - y_{t-m}|``, ``s2 = mean (y_t - y_{t-m})^2``;
-  a series whose scale is zero is reported (counted) and left out of the mean, never divided by;
+  in backtests the scales are taken over each series' own history *since its entry* (its first
+  non-zero value), so the zeros before a partner existed do not shrink them; a series with
+  fewer than ``m + 1`` periods since entry has no scale and is reported apart (counted, and
+  scored in its own ``short_history`` row), and a series whose scale is zero is counted and
+  left out, never divided by. MASE is summarised three ways: the **mean** and **median** of
+  the per-series ratios and the **pooled** ratio ``sum_i MAE_i / sum_i s_i`` (robust to a few
+  series with tiny scales);
 * **CRPS** of the empirical distribution of the draws
   ``mean_i |x_i - y| - 1/(2 D^2) sum_{i,j} |x_i - x_j|``;
 * **pinball loss** ``max(tau (y - q), (tau - 1)(y - q))``;
@@ -29,10 +35,13 @@ import pandas as pd
 
 __all__ = [
     "APE_LEVELS",
+    "POINT_OF_COLUMN",
     "crps_sample",
+    "history_since_entry",
     "interval_coverage",
     "mape",
     "mase",
+    "mase_summary",
     "pinball_loss",
     "pit_coverage",
     "pit_uniformity",
@@ -113,12 +122,38 @@ def share_within(actual, forecast, tolerance: float) -> float:
     return float(np.mean(np.abs(f[pos] - y[pos]) <= tolerance * y[pos] * (1 + 1e-12)))
 
 
-def seasonal_naive_scale(history, season: int, power: int = 1) -> np.ndarray:
+def history_since_entry(history) -> np.ndarray:
+    """Periods of each series from its entry (first finite, non-zero value) to the end.
+
+    Parameters
+    ----------
+    history : array (..., time)
+        NaN (not yet present) and zero before entry are treated alike.
+
+    Examples
+    --------
+    >>> history_since_entry([[np.nan, 0, 3, 0, 1], [0, 0, 0, 0, 0]]).tolist()
+    [3, 0]
+    """
+    h = np.atleast_2d(np.asarray(history, dtype=np.float64))
+    nz = np.isfinite(h) & (h != 0)
+    first = np.where(nz.any(-1), nz.argmax(-1), h.shape[-1])
+    return (h.shape[-1] - first).astype(np.int64)
+
+
+def seasonal_naive_scale(
+    history, season: int, power: int = 1, *, since_entry: bool = False
+) -> np.ndarray:
     """In-sample scale of the seasonal-naive forecast, per series (last axis = time).
 
     ``mean_t |y_t - y_{t-m}|**power`` over the steps with both values finite. A series too
     short for lag ``m`` (fewer than ``m + 1`` values) uses lag 1; one with fewer than two
     values gets NaN.
+
+    With ``since_entry=True`` each series is scaled from its own history since its entry
+    (:func:`history_since_entry`; NaN after entry counts as zero) and a series with fewer
+    than ``m + 1`` periods since entry gets NaN (too little history for a seasonal scale:
+    report it apart rather than scale it by a lag-1 difference of a partner still ramping).
 
     Parameters
     ----------
@@ -127,6 +162,8 @@ def seasonal_naive_scale(history, season: int, power: int = 1) -> np.ndarray:
         Seasonal period ``m`` (12 for months, 4 for quarters).
     power : {1, 2}
         1 for MASE, 2 for RMSSE.
+    since_entry : bool
+        Scale from each series' entry on (see above).
 
     Examples
     --------
@@ -134,12 +171,26 @@ def seasonal_naive_scale(history, season: int, power: int = 1) -> np.ndarray:
     [2.333333]
     >>> seasonal_naive_scale([[1, 2, 3, 5, 5]], 2, power=2).round(6).tolist()  # (4 + 9 + 4) / 3
     [5.666667]
+    >>> seasonal_naive_scale([[0, 0, 0, 1, 2, 4]], 2).tolist()  # zeros before entry count
+    [1.5]
+    >>> seasonal_naive_scale([[0, 0, 0, 1, 2, 4]], 2, since_entry=True).tolist()  # |4 - 1| / 1
+    [3.0]
     """
     h = np.atleast_2d(np.asarray(history, dtype=np.float64))
-    n = h.shape[-1]
-    m = season if n > season else 1
-    if n < 2:
-        return np.full(h.shape[:-1], np.nan)
+    if since_entry:
+        n_since = history_since_entry(h)
+        n = h.shape[-1]
+        idx = np.arange(n)
+        after = idx[None, :] >= (n - n_since)[..., None]
+        h = np.where(after, np.nan_to_num(h, nan=0.0), np.nan)
+        m = season
+        if n <= m:
+            return np.full(h.shape[:-1], np.nan)
+    else:
+        n = h.shape[-1]
+        m = season if n > season else 1
+        if n < 2:
+            return np.full(h.shape[:-1], np.nan)
     d = np.abs(h[..., m:] - h[..., :-m]) ** power
     with np.errstate(invalid="ignore", divide="ignore"):
         cnt = np.isfinite(d).sum(-1)
@@ -183,6 +234,39 @@ def rmsse(actual, forecast, scale2) -> np.ndarray:
     mse = np.nanmean((f - y) ** 2, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(s2 > 0, np.sqrt(mse / np.where(s2 > 0, s2, 1.0)), np.nan)
+
+
+def mase_summary(mae, scale) -> dict[str, float]:
+    """Mean, median and pooled MASE over series with a positive scale.
+
+    ``mae`` and ``scale`` are per series (``mean_h |f - y|`` and the in-sample scale). The
+    pooled MASE ``sum_i mae_i / sum_i scale_i`` weights each series by its scale, so a few
+    series with tiny scales cannot dominate it the way they dominate the mean of ratios.
+
+    Returns
+    -------
+    dict
+        ``mean``, ``median``, ``pooled`` (NaN when no series has a positive scale) and ``n``
+        (series used).
+
+    Examples
+    --------
+    >>> out = mase_summary([1.0, 2.0, 9.0, 4.0], [1.0, 4.0, 3.0, 0.0])
+    >>> [round(out[k], 6) for k in ("mean", "median", "pooled")], out["n"]
+    ([1.5, 1.0, 1.5], 3)
+    """
+    a = np.asarray(mae, dtype=np.float64).ravel()
+    s = np.asarray(scale, dtype=np.float64).ravel()
+    ok = np.isfinite(a) & np.isfinite(s) & (s > 0)
+    if not ok.any():
+        return {"mean": np.nan, "median": np.nan, "pooled": np.nan, "n": 0}
+    r = a[ok] / s[ok]
+    return {
+        "mean": float(r.mean()),
+        "median": float(np.median(r)),
+        "pooled": float(a[ok].sum() / s[ok].sum()),
+        "n": int(ok.sum()),
+    }
 
 
 def crps_sample(actual, draws) -> np.ndarray:
@@ -333,16 +417,37 @@ _SUMMARY_COLUMNS = (
     "within_5",
     "within_10",
     "mase",
+    "mase_median",
+    "mase_pooled",
     "rmsse",
     "zero_scale_series",
+    "short_history_series",
     "crps",
     "pinball",
+    "coverage_50",
     "coverage_80",
     "coverage_95",
     "pit_coverage_80",
     "pit_coverage_95",
     "pit_ks_p",
+    "point_abs",
+    "point_sq",
 )
+
+#: Which point forecast each summary column is scored with: ``"abs"`` columns use the
+#: row's ``point_abs`` (the median under ``point="auto"``), ``"sq"`` columns its ``point_sq``
+#: (the mean); quotas always use the mean.
+POINT_OF_COLUMN: dict[str, str] = {
+    "wape": "abs",
+    "mape": "abs",
+    "within_5": "abs",
+    "within_10": "abs",
+    "mase": "abs",
+    "mase_median": "abs",
+    "mase_pooled": "abs",
+    "bias": "sq",
+    "rmsse": "sq",
+}
 
 
 def _qcols(records: pd.DataFrame) -> list[tuple[str, float]]:
@@ -373,8 +478,10 @@ def _score_group(
             scale2=("scale2", "first"),
         )
     )
-    ok = per["scale"].to_numpy() > 0
-    ok2 = per["scale2"].to_numpy() > 0
+    sc = per["scale"].to_numpy()
+    sc2 = per["scale2"].to_numpy()
+    ok2 = sc2 > 0
+    ms = mase_summary(per["ae"].to_numpy(), sc)
     row = {
         "n_series": len(per),
         "n_obs": len(g),
@@ -383,13 +490,14 @@ def _score_group(
         "mape": mape(y, f) if ape_ok else np.nan,
         "within_5": share_within(y, f, 0.05) if ape_ok else np.nan,
         "within_10": share_within(y, f, 0.10) if ape_ok else np.nan,
-        "mase": float(np.mean(per["ae"].to_numpy()[ok] / per["scale"].to_numpy()[ok]))
-        if ok.any()
-        else np.nan,
-        "rmsse": float(np.mean(np.sqrt(per["se"].to_numpy()[ok2] / per["scale2"].to_numpy()[ok2])))
+        "mase": ms["mean"],
+        "mase_median": ms["median"],
+        "mase_pooled": ms["pooled"],
+        "rmsse": float(np.mean(np.sqrt(per["se"].to_numpy()[ok2] / sc2[ok2])))
         if ok2.any()
         else np.nan,
-        "zero_scale_series": int((~ok).sum()),
+        "zero_scale_series": int((sc == 0).sum()),
+        "short_history_series": int((~np.isfinite(sc)).sum()),
     }
     if is_model:
         qc = _qcols(g)
@@ -400,7 +508,7 @@ def _score_group(
             if qc
             else np.nan
         )
-        for nominal, (lo, hi) in {80: (0.1, 0.9), 95: (0.025, 0.975)}.items():
+        for nominal, (lo, hi) in {50: (0.25, 0.75), 80: (0.1, 0.9), 95: (0.025, 0.975)}.items():
             if lo in qd and hi in qd:
                 row[f"coverage_{nominal}"] = interval_coverage(
                     y, g[qd[lo]].to_numpy(float), g[qd[hi]].to_numpy(float)
@@ -425,6 +533,27 @@ def _model_points(g: pd.DataFrame, point: str) -> tuple[str, str]:
     return median, "mean"
 
 
+def _method_view(g: pd.DataFrame, method: str) -> tuple[pd.DataFrame, bool] | None:
+    """The records as one method's forecast: ``(frame, distributional)`` or None if absent.
+
+    ``"model"`` uses ``mean``, ``q..``, ``crps``, ``pit``; another method with a
+    ``<method>_mean`` column is distributional too (its ``<method>_q..``, ``_crps``, ``_pit``
+    columns, e.g. the oracle); otherwise ``<method>`` is a point-forecast column.
+    """
+    if method == "model":
+        return g, True
+    pre = f"{method}_"
+    if pre + "mean" in g.columns:
+        dist = [c for c in g.columns if c.startswith(pre)]
+        names = [c[len(pre) :] for c in dist]
+        own = ["mean", "crps", "pit", *[c for c, _ in _qcols(g)]]
+        base = g.drop(columns=[c for c in own if c in g.columns])
+        return pd.concat([base, g[dist].set_axis(names, axis=1)], axis=1), True
+    if method in g.columns:
+        return g, False
+    return None
+
+
 def summarize(
     records: pd.DataFrame,
     methods=("model", "naive", "seasonal_naive", "last_year_mean"),
@@ -442,12 +571,16 @@ def summarize(
         columns (``q10`` ...), ``crps`` and ``pit``, a ``stage`` column (lifecycle stage at
         the origin for partner rows) and one point-forecast column per baseline method.
     methods : sequence of str
-        ``"model"`` scores the model's forecast with every metric; other names are
-        point-forecast columns scored with the point metrics (their ``crps`` is the absolute
-        error, a point forecast's CRPS).
+        ``"model"`` scores the model's forecast with every metric; a name with a
+        ``<name>_mean`` column (``"oracle"``: the true world's forecast on synthetic books;
+        peers with quantiles) is scored the same way from its ``<name>_q..``, ``<name>_crps``
+        and ``<name>_pit`` columns; other names are point-forecast columns scored with the
+        point metrics (their ``crps`` is the absolute error, a point forecast's CRPS).
     by_stage : bool
         Also score partner rows per lifecycle stage (``stage`` column); all rows get
-        ``stage="all"``.
+        ``stage="all"``. Partner series with too little history for a seasonal scale (NaN
+        ``scale``) are also scored apart as ``stage="short_history"`` (their MASE/RMSSE are
+        NaN; WAPE, CRPS and coverage are not).
     point : {"auto", "mean", "median"}
         The model's point forecast. ``"auto"`` (default) scores each metric with its optimal
         point forecast: the median (``q50``) for the absolute-error metrics (WAPE, MAPE,
@@ -458,9 +591,12 @@ def summarize(
     -------
     pandas.DataFrame
         Columns ``level, stage, method, n_series, n_obs, wape, bias, mape, within_5,
-        within_10, mase, rmsse, zero_scale_series, crps, pinball, coverage_80, coverage_95,
-        pit_coverage_80, pit_coverage_95, pit_ks_p``. APE-type columns are NaN at partner
-        level.
+        within_10, mase`` (mean of per-series ratios), ``mase_median, mase_pooled, rmsse,
+        zero_scale_series, short_history_series, crps, pinball, coverage_50, coverage_80,
+        coverage_95, pit_coverage_80, pit_coverage_95, pit_ks_p, point_abs, point_sq``.
+        ``point_abs`` names the point the absolute-error columns used and ``point_sq`` the
+        one bias and RMSSE used (:data:`POINT_OF_COLUMN`; ``"point"`` for a baseline).
+        APE-type columns are NaN at partner level.
 
     Examples
     --------
@@ -480,16 +616,26 @@ def summarize(
         groups = [("all", lrec)]
         if by_stage and level == "partner" and "stage" in lrec:
             groups += [(str(s), g) for s, g in lrec.groupby("stage", sort=False)]
+        if level == "partner" and "scale" in lrec:
+            short = ~np.isfinite(lrec["scale"].to_numpy(float))
+            if short.any():
+                groups.append(("short_history", lrec[short]))
         for stage, g in groups:
             for method in methods:
-                if method == "model":
-                    pa, ps = _model_points(g, point)
+                view = _method_view(g, method)
+                if view is None:
+                    continue
+                gm, distributional = view
+                if distributional:
+                    pa, ps = _model_points(gm, point)
                 else:
                     pa = ps = method
-                if pa not in g.columns or ps not in g.columns:
+                if pa not in gm.columns or ps not in gm.columns:
                     continue
                 row = {"level": level, "stage": stage, "method": method}
-                row.update(_score_group(g, level, pa, ps, method == "model"))
+                row.update(_score_group(gm, level, pa, ps, distributional))
+                row["point_abs"] = "point" if not distributional else pa
+                row["point_sq"] = "point" if not distributional else ps
                 rows.append(row)
     out = pd.DataFrame(rows)
     for c in _SUMMARY_COLUMNS:

@@ -112,6 +112,7 @@ class ChannelModel:
         self.book = None
         self.fit_info: dict = {}
         self._data: ModelData | None = None
+        self._warm: dict | None = None
 
     # ------------------------------------------------------------------------ lifecycle
     @property
@@ -141,13 +142,19 @@ class ChannelModel:
                 f"got {type(book).__name__}"
             )
 
-    def fit(self, book, random_seed=None):
+    def fit(self, book, random_seed=None, *, warm_start: ChannelModel | None = None):
         """Fit the model to a validated book by NUTS.
 
         Parameters
         ----------
         book : channelsim.data.Book
         random_seed : int, numpy.random.Generator or None
+        warm_start : ChannelModel, optional
+            A model fitted by NUTS on an earlier cut of the same book (a backtest's previous
+            window): each component's chains start from its posterior mean and its
+            posterior variances seed the mass matrix (PyMC's NUTS only; see
+            :func:`channelsim.model._sampling.sample`). ``fit_info["warm_started"]`` says
+            whether it was used.
 
         Returns
         -------
@@ -156,7 +163,10 @@ class ChannelModel:
             (:meth:`check_diagnostics`); a :class:`DiagnosticsWarning` names the worst
             parameters if a threshold is missed.
         """
-        return self._fit(book, random_seed, approx=None)
+        warm = None
+        if warm_start is not None:
+            warm = getattr(warm_start, "_warm", None)
+        return self._fit(book, random_seed, approx=None, warm=warm)
 
     def fit_approx(
         self, book, method: str = "advi", *, draws: int = 1000, n: int = 20_000, random_seed=None
@@ -182,7 +192,7 @@ class ChannelModel:
         """
         return self._fit(book, random_seed, approx=(method, draws, n))
 
-    def _fit(self, book, random_seed, approx):
+    def _fit(self, book, random_seed, approx, warm=None):
         self._check_book(book)
         from channelsim.model._build import build_lifecycle_model, build_sales_model
         from channelsim.model._sampling import approximate, sample
@@ -213,6 +223,7 @@ class ChannelModel:
                     seed=seed,
                     target_accept=accept,
                     progressbar=cfg.progressbar,
+                    warm=None if warm is None else warm.get(name),
                 )
                 results[name] = res.thinned(thin)
             else:
@@ -240,8 +251,11 @@ class ChannelModel:
             "wall_s": time.perf_counter() - t_start,
             "notes": data.notes,
             "moves_dropped": data.moves_dropped,
+            "warm_started": any(r.info.get("warm_started", False) for r in results.values()),
         }
         self._set_fit(posterior, stats, book, data, info)
+        # unconstrained posterior summaries for a later warm start (not saved with the model)
+        self._warm = {n: r.info["warm"] for n, r in results.items() if "warm" in r.info}
         if approx is None:
             self.check_diagnostics(warn=True)
         return self.idata
