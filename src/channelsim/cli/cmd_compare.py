@@ -2,7 +2,9 @@
 
 Writes ``report.html`` (self-contained), ``summary.csv``, ``results.nc`` (the Simulation
 Dataset, h5netcdf) and ``charts/*.png`` into DIR, with checkpoints under ``DIR/chunks`` so a
-rerun with the same ``--out`` resumes. In-process by default; ``--workers N`` starts a local
+rerun with the same ``--out`` resumes. With ``--out NAME.zarr`` the Simulation Dataset goes to
+the Zarr store ``NAME.zarr`` instead, appended chunk by chunk (the store is the checkpoint), and
+the report files to the folder ``NAME`` beside it. In-process by default; ``--workers N`` starts a local
 Dask cluster, ``--scheduler ADDRESS`` uses a running one.
 """
 
@@ -27,7 +29,13 @@ def register(sub) -> None:
         help="scenario file (see docs/scenarios.md) or the name of a shipped scenario "
         "(channelsim scenarios lists them)",
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output folder (created if missing); NAME.zarr writes the results to that Zarr "
+        "store, chunk by chunk, and the report to the folder NAME",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument(
         "--workers", type=int, metavar="N", help="run on a local Dask cluster of N worker processes"
@@ -38,6 +46,13 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--paths", type=int, default=None, help="override [run] paths")
     p.add_argument("--quarters", type=int, default=None, help="override [run] quarters")
+    p.add_argument(
+        "--max-policies",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run only the status quo and the scenario's first N-1 other policies",
+    )
     p.add_argument(
         "--restart",
         action="store_true",
@@ -99,6 +114,8 @@ def run(args) -> int:
         problems.append(f"--paths must be at least 2, got {args.paths}")
     if args.quarters is not None and not 1 <= args.quarters <= 40:
         problems.append(f"--quarters must be in 1..40, got {args.quarters}")
+    if args.max_policies is not None and args.max_policies < 2:
+        problems.append(f"--max-policies must be at least 2, got {args.max_policies}")
     if args.model_draws < 1:
         problems.append(f"--model-draws must be at least 1, got {args.model_draws}")
     if args.model and not Path(args.model).is_file():
@@ -113,7 +130,10 @@ def run(args) -> int:
 
         world = ChannelModel.load(args.model).to_world(args.model_draws, seed=args.seed or 0)
         world_label = f"posterior of {Path(args.model).name} ({args.model_draws} draws)"
-    out = Path(args.out)
+    from channelsim.scenario import is_zarr_path
+
+    zarr_out = Path(args.out) if is_zarr_path(args.out) else None
+    out = zarr_out.with_suffix("") if zarr_out is not None else Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with open_client(workers=args.workers, scheduler=args.scheduler) as client:
@@ -124,6 +144,7 @@ def run(args) -> int:
             paths=args.paths,
             quarters=args.quarters,
             seed=args.seed,
+            max_policies=args.max_policies,
             world=world,
             world_label=world_label,
         )
@@ -141,9 +162,14 @@ def run(args) -> int:
                 f"x {prep.n_steps} steps on {where}"
             )
         result = run_scenario(
-            prep, out=out, client=client, progress=not args.quiet, restart=args.restart
+            prep,
+            out=out,
+            client=client,
+            progress=not args.quiet,
+            restart=args.restart,
+            results=zarr_out,
         )
-    write_netcdf_atomic(result.dataset, out / "results.nc")
+    results_path = zarr_out or write_netcdf_atomic(result.dataset, out / "results.nc")
     files = write_report(result.comparison, out)
     comp = result.comparison
     if not args.quiet:
@@ -163,5 +189,5 @@ def run(args) -> int:
         print(f"done in {time.perf_counter() - t0:.1f} s")
     print(files.html)
     print(files.summary)
-    print(out / "results.nc")
+    print(results_path)
     return 0

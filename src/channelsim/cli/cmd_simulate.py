@@ -54,7 +54,16 @@ def register(sub) -> None:
         "--by-territory", action="store_true", help="keep a territory dimension in the output"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    p.add_argument("--out", required=True, metavar="FILE", help="output NetCDF file (.nc)")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output NetCDF file (.nc), or a Zarr store (.zarr) written chunk by chunk; a rerun "
+        "with the same .zarr resumes",
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=64, metavar="N", help="policies per chunk (.zarr only)"
+    )
     p.add_argument(
         "--model",
         metavar="MODEL.nc",
@@ -116,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
             f"unknown --preset {', '.join(map(repr, unknown))}; choose from "
             f"{', '.join(POLICY_PRESETS)}"
         )
+    if args.chunk_size < 1:
+        problems.append(f"--chunk-size must be at least 1, got {args.chunk_size}")
     if problems:
         raise BadInput("\n".join(problems))
 
@@ -123,16 +134,16 @@ def run(args: argparse.Namespace) -> int:
         grid = PolicyGrid.sample(args.policies - 1, seed=args.seed)
     else:
         grid = PolicyGrid.from_presets(args.preset or list(POLICY_PRESETS))
-    ds = simulate(
-        world,
-        grid,
-        n_paths=args.paths,
-        n_steps=args.steps,
-        seed=args.seed,
-        by_territory=args.by_territory,
-        progress=not args.quiet,
-    )
-    out = atomic_write(args.out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+    kw = {"n_paths": args.paths, "n_steps": args.steps, "seed": args.seed}
+    kw.update(by_territory=args.by_territory, progress=not args.quiet)
+    if args.out.rstrip("/").lower().endswith(".zarr"):
+        from channelsim.scenario import simulate_to_zarr
+
+        ds = simulate_to_zarr(world, grid, args.out, chunk_size=args.chunk_size, **kw)
+        out = args.out
+    else:
+        ds = simulate(world, grid, **kw)
+        out = atomic_write(args.out, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
     if not args.quiet:
         table = summarize(ds)
         cols = ["compensation", "revenue_mean", "attainment_mean", "commit_ape_mean"]

@@ -1,4 +1,9 @@
-"""The self-contained HTML report: inline CSS, charts as base64 PNGs, no scripts, opens offline."""
+"""The self-contained HTML report: inline CSS and JavaScript, static charts as base64 PNGs.
+
+The frontier and top-policies charts are interactive (plotly, its JavaScript inlined from the
+installed package, see :mod:`channelsim.report._interactive`); the page fetches nothing and opens
+offline. ``interactive=False`` gives the older script-free page with PNG charts only.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +52,10 @@ figure img { max-width: 100%; border: 1px solid var(--line); }
 .tag { display: inline-block; padding: 0 6px; border-radius: 3px; font-size: 11px;
        background: #e3eef7; color: var(--accent); }
 .assumption { color: #8a5a00; font-weight: 600; }
+.explorer-bar { font-size: 13px; color: var(--muted); margin: 14px 0 4px; }
+.explorer-bar button { font-size: 12px; margin-left: 6px; padding: 2px 10px; cursor: pointer;
+                       border: 1px solid var(--line); background: var(--panel); border-radius: 3px; }
+.cs-plot { margin: 12px 0 20px; border: 1px solid var(--line); }
 footer { color: var(--muted); font-size: 12px; padding: 18px 48px; border-top: 1px solid var(--line); }
 """
 
@@ -249,9 +258,18 @@ def _effects_table(comp: Comparison) -> str:
 
 
 def render_html(
-    comp: Comparison, images: Mapping[str, bytes], captions: Mapping[str, str], *, n_top: int = 10
+    comp: Comparison,
+    images: Mapping[str, bytes],
+    captions: Mapping[str, str],
+    *,
+    n_top: int = 10,
+    interactive: bool = True,
 ) -> str:
-    """The report as one HTML string with every chart embedded as a base64 PNG.
+    """The report as one self-contained HTML string.
+
+    The frontier and the top policies are interactive plotly charts (hover: a policy's levers
+    and intervals; click: filter the policy explorer table), with plotly.js inlined; the other
+    charts are embedded as base64 PNGs. Nothing is loaded from the network.
 
     Parameters
     ----------
@@ -259,7 +277,9 @@ def render_html(
     images : mapping of chart name to PNG bytes
     captions : mapping of chart name to caption text
     n_top : int
-        Rows of the top-policies table.
+        Rows of the top-policies table (and policies shown in the explorer at first).
+    interactive : bool
+        False: no scripts, the frontier as a PNG and a static top-policies table.
 
     Examples
     --------
@@ -301,13 +321,13 @@ def render_html(
 <a href="#effects">Assumed effect sizes</a><a href="#method">Method</a></nav>
 <main>
 <div class="findings"><b>Key findings</b><ul>{items}</ul></div>
-{fig("frontier", "Frontier: forecast accuracy vs attainment", "frontier")}
+{_frontier_section(comp, fig, captions) if interactive else fig("frontier", "Frontier: forecast accuracy vs attainment", "frontier")}
 <h2 id="top">Top policies</h2>
 <p class="note">Ranked by {_e(OBJECTIVES[comp.primary].label) if "score" not in m.get("ranking", "") else "the weighted score"}{distinct_note}.
 Each cell is the average change against the status quo over the same simulated futures, with its
 {comp.level:.0%} interval in brackets; green where the whole interval is an improvement, red where
 it is all worse. The last row gives today's levels.</p>
-{_top_table(comp, n_top)}
+{_top_section(comp, n_top) if interactive else _top_table(comp, n_top)}
 <p class="note">Lever choices of the status quo and the top policies:</p>
 {_levers_table(comp, n_top)}
 {fig("differences", "Differences from the status quo", "differences")}
@@ -342,5 +362,42 @@ Provenance: {_e(m.get("provenance", ""))}</footer>
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
-        f"<style>{CSS}</style></head><body>{body}</body></html>\n"
+        f"<style>{CSS}</style>{_head_script(interactive)}</head><body>{body}"
+        f"{_tail_script(interactive)}</body></html>\n"
+    )
+
+
+def _head_script(interactive: bool) -> str:
+    if not interactive:
+        return ""
+    from channelsim.report._interactive import plotly_js
+
+    return f"<script type='text/javascript'>{plotly_js()}</script>"
+
+
+def _tail_script(interactive: bool) -> str:
+    if not interactive:
+        return ""
+    from channelsim.report._interactive import EXPLORER_JS
+
+    return f"<script type='text/javascript'>{EXPLORER_JS}</script>"
+
+
+def _frontier_section(comp: Comparison, fig, captions: Mapping[str, str]) -> str:
+    from channelsim.report._interactive import figure_div, frontier_figure
+
+    return (
+        "<h2 id='frontier'>Frontier: forecast accuracy vs attainment</h2>"
+        f"<div class='cs-plot' id='frontier-chart'>{figure_div(frontier_figure(comp), 'frontier-plot')}</div>"
+        f"<p class='caption'>{_e(captions.get('frontier', ''))} Hover a point for the policy's "
+        "levers and intervals; click it to show the policy in the explorer table.</p>"
+    )
+
+
+def _top_section(comp: Comparison, n_top: int) -> str:
+    from channelsim.report._interactive import explorer_table, figure_div, top_policies_figure
+
+    return (
+        f"<div class='cs-plot' id='top-chart'>{figure_div(top_policies_figure(comp, n_top), 'top-plot')}</div>"
+        f"{explorer_table(comp, n_show=n_top)}"
     )

@@ -35,11 +35,14 @@ def render_charts(comp: Comparison) -> dict[str, bytes]:
     return {name: figure_png(fn(comp)) for name, (fn, _) in CHARTS.items()}
 
 
-def write_report(comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 10) -> ReportFiles:
+def write_report(
+    comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 10, interactive: bool = True
+) -> ReportFiles:
     """Write the leadership report for a comparison into ``out_dir``.
 
-    Writes ``report.html`` (self-contained: charts embedded as base64 PNGs, inline CSS, no
-    scripts or network access), ``summary.csv`` (one row per policy: levers, plain-language
+    Writes ``report.html`` (self-contained and offline: interactive frontier and top-policies
+    charts with plotly.js inlined from the installed package, the other charts as base64 PNGs,
+    inline CSS, no network access), ``summary.csv`` (one row per policy: levers, plain-language
     changes, every objective's mean, difference from the status quo, interval, standard error,
     P(beats status quo) and rank, the overall rank and frontier flag; status quo first) and
     ``charts/<name>.png``. Each file is written to a temporary name and renamed.
@@ -52,6 +55,8 @@ def write_report(comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 1
         Created when missing.
     n_top : int
         Rows of the top-policies table.
+    interactive : bool
+        False writes the script-free page (every chart a PNG).
 
     Returns
     -------
@@ -73,7 +78,10 @@ def write_report(comp: Comparison, out_dir: str | os.PathLike, *, n_top: int = 1
         charts[name] = path
     captions = {name: cap for name, (_, cap) in CHARTS.items()}
     html_path = out / "report.html"
-    atomic_write_bytes(html_path, render_html(comp, images, captions, n_top=n_top).encode("utf-8"))
+    atomic_write_bytes(
+        html_path,
+        render_html(comp, images, captions, n_top=n_top, interactive=interactive).encode("utf-8"),
+    )
     csv_path = out / "summary.csv"
     atomic_write_bytes(csv_path, comp.summary_frame().to_csv(index=False).encode("utf-8"))
     return ReportFiles(html=html_path, summary=csv_path, charts=charts)

@@ -50,6 +50,7 @@ from channelsim.scenario._schema import (
     load_scenario,
     parse_scenario,
 )
+from channelsim.scenario._zarr import ZarrStore, is_zarr_path, open_results, simulate_to_zarr
 
 __all__ = [
     "OBJECTIVES",
@@ -65,6 +66,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioResult",
+    "ZarrStore",
     "build_policies",
     "chunk_bounds",
     "compare",
@@ -74,6 +76,7 @@ __all__ = [
     "effect_sizes",
     "effects_table",
     "fingerprint",
+    "is_zarr_path",
     "lever_label",
     "lever_sensitivity",
     "lever_table",
@@ -81,6 +84,7 @@ __all__ = [
     "merge_chunks",
     "objective_values",
     "open_client",
+    "open_results",
     "paired_differences",
     "pareto_front",
     "parse_scenario",
@@ -89,6 +93,7 @@ __all__ = [
     "run_chunks",
     "run_scenario",
     "shipped_scenarios",
+    "simulate_to_zarr",
     "warm_workers",
     "write_netcdf_atomic",
 ]

@@ -382,9 +382,12 @@ def run_chunks(
         Total number of policies (policy 0 is the status quo).
     chunk_size : int
         Policies per chunk.
-    store : ChunkStore, optional
+    store : ChunkStore or ZarrStore, optional
         Checkpoint folder (already :meth:`~ChunkStore.open`-ed): finished chunks are read from
         it instead of recomputed, and each new chunk is saved there as soon as it finishes.
+        A :class:`~channelsim.scenario.ZarrStore` is the results store itself: chunks are
+        appended to it in policy order, none is kept in memory, and the result is opened
+        lazily from it.
     client : dask.distributed.Client, optional
         Run the chunks as Dask tasks; ``None`` runs them one after another in this process.
     progress : bool
@@ -414,30 +417,45 @@ def run_chunks(
 
     bounds = chunk_bounds(n_policies, chunk_size)
     results: dict[tuple[int, int], xr.Dataset] = {}
-    if store is not None:
-        on_disk = set(store.done())
+    on_disk = set(store.done()) if store is not None else set()
+    if store is not None and not getattr(store, "appends", False):
         for b in bounds:
             if b in on_disk:
                 results[b] = store.load(*b)
-    todo = [b for b in bounds if b not in results]
+    todo = [b for b in bounds if b not in on_disk]
     bar = tqdm(
         total=n_policies,
-        initial=sum(b - a for a, b in results),
+        initial=sum(b - a for a, b in on_disk),
         desc=desc,
         unit="policy",
         disable=not progress,
         leave=True,
     )
 
+    # A store that appends (ZarrStore) takes the chunks in policy order and keeps them itself:
+    # chunks that finish early wait here for their predecessors, then leave memory.
+    appends = bool(getattr(store, "appends", False))
+    waiting: dict[tuple[int, int], xr.Dataset] = {}
+    queue = list(todo)
+
     def finish(b: tuple[int, int], ds: xr.Dataset) -> None:
         ds = _canonical(ds)
         _check_chunk(ds, *b)
-        if store is not None:
-            store.save(ds, *b)
-        results[b] = ds
-        bar.update(b[1] - b[0])
-        if on_chunk is not None:
-            on_chunk(*b)
+        if not appends:
+            if store is not None:
+                store.save(ds, *b)
+            results[b] = ds
+            bar.update(b[1] - b[0])
+            if on_chunk is not None:
+                on_chunk(*b)
+            return
+        waiting[b] = ds
+        while queue and queue[0] in waiting:
+            nb = queue.pop(0)
+            store.save(waiting.pop(nb), *nb)
+            bar.update(nb[1] - nb[0])
+            if on_chunk is not None:
+                on_chunk(*nb)
 
     try:
         if client is None:
@@ -447,6 +465,8 @@ def run_chunks(
             _run_on_dask(client, fn, todo, finish)
     finally:
         bar.close()
+    if appends:
+        return store.result()
     return merge_chunks([results[b] for b in bounds])
 
 

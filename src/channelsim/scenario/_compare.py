@@ -559,7 +559,7 @@ def compare(
         raise ValueError(f"the Dataset lacks the variable(s) {missing}")
     if 0 not in ds["policy"].values:
         raise ValueError("the Dataset must hold policy 0, the status quo")
-    values = objective_values(ds, names)
+    values = objective_values(ds, names).compute()  # (policy, path): small; ds may be lazy
     diffs = paired_differences(values, level=level)
     levers = lever_table(ds)
     sq = levers.loc[0] if len(levers.columns) else None
@@ -616,8 +616,8 @@ def compare(
                 for v in var_names
             }
         )
-    by_quarter = flat.mean("path")
-    bands = flat.sel(policy=highlight).quantile([0.1, 0.9], dim="path")
+    by_quarter = flat.mean("path").compute()
+    bands = flat.sel(policy=highlight).quantile([0.1, 0.9], dim="path").compute()
     return Comparison(
         objectives=list(objectives),
         primary=primary,

@@ -406,6 +406,7 @@ def run_scenario(
     progress: bool = True,
     restart: bool = False,
     on_chunk=None,
+    results: str | os.PathLike | None = None,
     **overrides,
 ) -> ScenarioResult:
     """Simulate every policy of a scenario and compare them with the status quo.
@@ -424,6 +425,12 @@ def run_scenario(
         Discard checkpoints of another run in ``out/chunks`` instead of refusing them.
     on_chunk : callable ``(start, stop)``, optional
         Called after each finished chunk (tests use it to interrupt a run).
+    results : path, optional
+        A ``.zarr`` store for the Simulation Dataset: each finished chunk is appended to it, so
+        the store is the sweep's checkpoint (a rerun resumes from it) and the returned
+        ``dataset`` is opened lazily from it (:class:`~channelsim.scenario.ZarrStore`).
+        ``None`` keeps the chunks in memory (checkpointed under ``out/chunks`` when ``out`` is
+        given).
     **overrides
         ``paths``, ``quarters``, ``seed``, ``sample_n``, ``max_policies``, ``world``,
         ``world_label`` (see :func:`prepare`).
@@ -448,7 +455,12 @@ def run_scenario(
     store = None
     fp = prep.fingerprint()
     chunk_size = prep.scenario.run.chunk_size
-    if out_path is not None:
+    if results is not None:
+        from channelsim.scenario._zarr import ZarrStore
+
+        store = ZarrStore(results, fp, prep.n_policies, chunk_size)
+        store.open(restart=restart)
+    elif out_path is not None:
         store = ChunkStore(out_path / "chunks", fp, prep.n_policies, chunk_size)
         store.open(restart=restart)
     ds = run_chunks(
@@ -469,6 +481,8 @@ def run_scenario(
             "channelsim_version": __version__,
         }
     )
+    if results is not None:
+        store.set_attrs(ds.attrs)
     meta = {
         "name": sc.scenario.name,
         "title": sc.scenario.title or sc.scenario.name,
