@@ -1,4 +1,6 @@
-"""Comparison statistics on a fake Simulation Dataset with known effects."""
+"""Comparison statistics: hand-made examples, and a real small sweep (``sweep`` of
+``tests/_fixtures_scenario.py``) whose winners, intervals and frontier the tests recompute
+from the Simulation Dataset itself."""
 
 from __future__ import annotations
 
@@ -43,12 +45,12 @@ def test_lower_is_better_objectives_are_oriented():
     assert d["p_mean_better"] > 0.5
 
 
-def test_objective_reductions(fake_ds):
-    v = objective_values(fake_ds, ["attainment", "revenue", "coverage_index", "commit_bias"])
-    np.testing.assert_allclose(v.attainment, fake_ds.attainment.mean("quarter"))
-    np.testing.assert_allclose(v.revenue, fake_ds.revenue.sum("quarter"))
-    np.testing.assert_allclose(v.coverage_index, fake_ds.coverage_index.isel(quarter=-1))
-    np.testing.assert_allclose(v.commit_bias, abs(fake_ds.commit_bias.mean("quarter")))
+def test_objective_reductions(sweep_ds):
+    v = objective_values(sweep_ds, ["attainment", "revenue", "coverage_index", "commit_bias"])
+    np.testing.assert_allclose(v.attainment, sweep_ds.attainment.mean("quarter"))
+    np.testing.assert_allclose(v.revenue, sweep_ds.revenue.sum("quarter"))
+    np.testing.assert_allclose(v.coverage_index, sweep_ds.coverage_index.isel(quarter=-1))
+    np.testing.assert_allclose(v.commit_bias, abs(sweep_ds.commit_bias.mean("quarter")))
     assert set(OBJECTIVES) == {
         "revenue",
         "attainment",
@@ -106,21 +108,50 @@ def test_ranking_stability():
     assert r.loc["swap", "base_top_rank"] == 2
 
 
-def test_compare_on_fake_sweep(fake_ds):
-    c = compare(fake_ds, level=0.9)
-    assert c.n_policies == 48 and c.n_paths == 40
-    top = c.top(3)
-    # the fake gives channel-manager hiring and channel onboarding the largest gains
-    assert (top["hiring"] == "channel_manager").all()
-    assert (top["onboarding"] == "channel").all()
-    assert c.table.loc[0, "changes"] == "the status quo"
-    assert c.table["on_frontier"].any()
+def _path_values(ds, name, reduce):
+    """(policy, path) values of one objective, reduced over quarters here, not by channelsim."""
+    x = ds[name].values
+    return {"mean": x.mean(axis=2), "sum": x.sum(axis=2), "last": x[:, :, -1]}[reduce]
+
+
+def test_compare_on_a_real_sweep(sweep_ds):
+    c = compare(sweep_ds, level=0.9)
+    n_pol, n_paths = sweep_ds.sizes["policy"], sweep_ds.sizes["path"]
+    assert c.n_policies == n_pol == 8 and c.n_paths == n_paths == 40
+    att = _path_values(sweep_ds, "attainment", "mean")
+    d = att - att[0]
+    diff, se = d.mean(axis=1), d.std(axis=1, ddof=1) / np.sqrt(n_paths)
+    # the winners are whatever the simulation says: ranked by the mean paired difference
+    expected_order = [int(p) for p in np.argsort(-diff[1:], kind="stable")[:3] + 1]
+    assert c.top(3).index.tolist() == expected_order
+    np.testing.assert_allclose(c.table["attainment_diff"].loc[range(n_pol)], diff, atol=1e-12)
+    np.testing.assert_allclose(c.table["attainment_se"].loc[range(n_pol)], se, atol=1e-12)
+    from scipy import stats
+
+    t = stats.t.ppf(0.95, n_paths - 1)
+    np.testing.assert_allclose(c.table["attainment_lo"].loc[1:], (diff - t * se)[1:], atol=1e-12)
+    assert c.max_se() == pytest.approx(se[1:].max())
+    # main effects of each lever, over the policies other than the status quo
+    lv = c.table.drop(index=0)
+    ranges = {
+        lever: float(
+            np.ptp([diff[lv.index[lv[lever] == lvl]].mean() for lvl in lv[lever].unique()])
+        )
+        for lever in ("hiring", "onboarding", "compensation")
+    }
     sens = c.sensitivity["attainment"]
-    assert sens.index[0] == "hiring"
-    assert sens.loc["hiring", "range"] == pytest.approx(0.03, abs=0.005)
-    assert c.max_se() < 0.01
+    assert sens.index[0] == max(ranges, key=ranges.get)
+    for lever, r in ranges.items():
+        assert sens.loc[lever, "range"] == pytest.approx(r)
+    # the frontier of (commit APE, lower better; attainment, higher better), by brute force
+    ape = _path_values(sweep_ds, "commit_ape", "mean")
+    pts = np.column_stack([-(ape - ape[0]).mean(axis=1), diff])
+    dominated = [((pts >= q).all(1) & (pts > q).any(1)).any() for q in pts]
+    assert c.table["on_frontier"].loc[range(n_pol)].tolist() == [not x for x in dominated]
+    assert c.table.loc[0, "changes"] == "the status quo"
     summary = c.summary_frame()
-    assert summary.loc[0, "policy"] == 0 and len(summary) == 48
+    assert summary.loc[0, "policy"] == 0 and len(summary) == n_pol
+    assert summary["policy"].iloc[1:4].tolist() == expected_order
     for col in (
         "attainment_diff",
         "attainment_lo",
@@ -131,24 +162,31 @@ def test_compare_on_fake_sweep(fake_ds):
         "changes",
     ):
         assert col in summary
-    assert c.highlight[0] == 0 and len(c.highlight) == 6
+    assert c.highlight == [0, *[int(p) for p in np.argsort(-diff[1:], kind="stable")[:5] + 1]]
     assert set(c.by_quarter.dims) == {"policy", "quarter"}
 
 
-def test_compare_weights_and_errors(fake_ds):
-    c = compare(fake_ds, weights={"attainment": 1.0, "programme_cost": 5.0})
-    assert not (c.top(1)["onboarding"] == "channel").all()  # the cost weight flips onboarding
+def test_compare_weights_and_errors(sweep_ds):
+    weights = {"attainment": 1.0, "programme_cost": 5.0}
+    c = compare(sweep_ds, weights=weights)
+    score = 0.0
+    for name, w in weights.items():
+        reduce, sign = {"attainment": ("mean", 1), "programme_cost": ("sum", -1)}[name]
+        v = _path_values(sweep_ds, name, reduce)
+        score = score + w * sign * (v - v[0]).mean(axis=1) / (v[0].std() or 1.0)
+    np.testing.assert_allclose(c.table["score"].loc[range(len(score))], score, atol=1e-9)
+    assert int(c.top(1).index[0]) == int(np.argmax(score[1:]) + 1)
     with pytest.raises(ValueError, match="unknown objective"):
-        compare(fake_ds, objectives=["atainment"])
+        compare(sweep_ds, objectives=["atainment"])
     with pytest.raises(ValueError, match="policy 0"):
-        compare(fake_ds.isel(policy=slice(1, None)))
+        compare(sweep_ds.isel(policy=slice(1, None)))
 
 
-def test_territory_dimension_is_collapsed(fake_ds):
-    two = xr.concat([fake_ds, fake_ds], dim="territory").transpose(
+def test_territory_dimension_is_collapsed(sweep_ds):
+    two = xr.concat([sweep_ds, sweep_ds], dim="territory").transpose(
         "policy", "path", "quarter", "territory"
     )
     c = compare(two)
-    c1 = compare(fake_ds)
+    c1 = compare(sweep_ds)
     np.testing.assert_allclose(c.table["revenue"], 2 * c1.table["revenue"])
     np.testing.assert_allclose(c.table["attainment"], c1.table["attainment"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from html import escape as html_escape
 
 import numpy as np
 import pandas as pd
@@ -15,36 +16,9 @@ from tests._fixtures_scenario import chromium_screenshot
 
 
 @pytest.fixture(scope="module")
-def comparison(fake_ds):
-    c = compare(
-        fake_ds,
-        meta={
-            "title": "Hiring profiles",
-            "question": "Does hiring channel managers beat hiring direct reps?",
-            "seed": 7,
-            "version": "test",
-        },
-    )
-    c.effects = pd.DataFrame(
-        {
-            "value": [0.4, 0.08],
-            "range": ["0.1 to 0.8", ""],
-            "meaning": ["recruiting effort on partner recruiting", "co-sell lift"],
-            "source": ["assumption", "Rao et al. (2021), JMR"],
-        },
-        index=["beta_recruit", "beta_co_sell"],
-    )
-    c.effect_sensitivity = pd.DataFrame(
-        {
-            "top_policy": [38, 46],
-            "same_top": [True, False],
-            "base_top_rank": [1, 2],
-            "top_k_overlap": [1.0, 0.8],
-            "kendall_tau": [1.0, 0.6],
-        },
-        index=pd.Index(["beta_recruit low", "beta_recruit high"], name="setting"),
-    )
-    return c
+def comparison(sweep):
+    """The real sweep's comparison: effect sizes and sources as ``run_scenario`` records them."""
+    return sweep.comparison
 
 
 @pytest.fixture(scope="module")
@@ -79,27 +53,38 @@ def test_report_is_self_contained(report_dir, comparison):
     assert "<script" not in static and "http://" not in static and "https://" not in static
     assert static.count("data:image/png;base64,") == len(CHARTS)
     for text in (
-        "Hiring profiles",
+        "Hiring, onboarding and pay",
         "Top policies",
         "Assumed effect sizes",
-        "Rao et al. (2021), JMR",
         "class='assumption'>assumption",
         "Lever sensitivity",
         "Channel maturity over time",
         "P(beats status quo)",
     ):
         assert text in html
+    # every effect size of EffectSizes is listed with the source the code documents for it
+    effects = comparison.effects
+    cited = effects[effects["source"].str.strip().str.lower() != "assumption"]
+    assert len(cited) >= 1
+    for name in effects.index:
+        assert f"<code>{html_escape(name)}</code>" in html
+    for source in cited["source"]:
+        assert html_escape(source) in html
 
 
 def test_findings_are_plain_language(comparison):
     f = findings(comparison)
-    assert f[0].startswith("Best policy by average quota attainment")
-    assert any("frontier" in s for s in f)
-    assert any("stays on top in 1 of 2" in s for s in f)
+    best = int(comparison.top(1).index[0])
+    assert f[0].startswith(f"Best policy by average quota attainment: <b>policy {best}</b>")
+    n_front = int(comparison.table["on_frontier"].sum())
+    assert any(f"{n_front} of {comparison.n_policies} policies are on the frontier" in s for s in f)
+    es = comparison.effect_sensitivity
+    assert len(es) == 2  # co_sell at both ends of its range
+    assert any(f"stays on top in {int(es['same_top'].sum())} of 2" in s for s in f)
 
 
-def test_charts_render_for_a_single_lever_scenario(fake_ds):
-    small = fake_ds.isel(policy=[0, 1]).assign_coords(policy=[0, 1])
+def test_charts_render_for_a_single_lever_scenario(sweep_ds):
+    small = sweep_ds.isel(policy=[0, 1]).assign_coords(policy=[0, 1])
     c = compare(small)
     images = render_charts(c)
     assert set(images) == set(CHARTS)

@@ -84,10 +84,13 @@ def _u64(x) -> np.ndarray:
 def mix64(z) -> np.ndarray:
     """The splitmix64 step: add the golden gamma, then the finaliser (uint64 in and out).
 
+    Returns an array of at least one dimension (a scalar in gives shape ``(1,)``).
+
     Examples
     --------
-    >>> hex(int(mix64(0)))  # first output of splitmix64 seeded with 0
-    '0xe220a8397b1dcdaf'
+    >>> out = mix64(0)
+    >>> out.shape, hex(int(out[0]))  # first output of splitmix64 seeded with 0
+    ((1,), '0xe220a8397b1dcdaf')
     """
     z = np.atleast_1d(_u64(z))
     with np.errstate(over="ignore"):
