@@ -98,6 +98,7 @@ def test_bad_query_and_missing_column_exit_2_naming_them(example_db, capsys):
         (["--sql", "sqlite:///x.db"], "--sql needs --query"),
         (["--sql", "mysql://h/db", "--query", "SELECT 1"], "unsupported database URL"),
         (["--sql", "env:CHANNELSIM_NOT_SET", "--query", "SELECT 1"], "is not set"),
+        (["--sql", "sqlite://book.db", "--query", "SELECT 1"], "use sqlite:///relative.db"),
         ([], "no panel"),
     ],
 )

@@ -149,7 +149,7 @@ def _connect(url: str):
         ) from exc
     target = url[len("sqlite:///") :] if scheme == "sqlite" else url
     if scheme == "sqlite":
-        if not target:
+        if not url.startswith("sqlite:///") or not target:
             raise SqlError(f"{url}: no file; use sqlite:///relative.db or sqlite:////abs.db")
     elif scheme == "postgres":
         target = "postgresql" + url[len("postgres") :]

@@ -41,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"  question: {meta.question}")
         if args.paths:
             print(f"  file: {path}")
-    print(f"\nrun one with: channelsim compare NAME --out DIR (e.g. {next(iter(shipped))})")
+    example = "hiring_profiles" if "hiring_profiles" in shipped else next(iter(shipped))
+    print(f"\nrun one with: channelsim compare NAME --out DIR (e.g. {example})")
     return EXIT_OK
