@@ -252,6 +252,8 @@ def _markdown(df: pd.DataFrame, cols) -> str:
     sep = "|---|" + "---|" * len(cols)
     lines = [head, sep]
     for _, r in df.iterrows():
+        if all(pd.isna(r.get(c, np.nan)) for c in cols):
+            continue  # a method not run at this level (intermittent methods: partners only)
         cells = []
         for c in cols:
             v = r.get(c, np.nan)
