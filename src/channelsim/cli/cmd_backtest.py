@@ -114,10 +114,15 @@ def run(args: argparse.Namespace) -> int:
         if reused:
             eprint(f"resumed: {reused} of {len(res.windows)} windows from checkpoints")
         terr = res.summary[(res.summary.level == "territory") & (res.summary.stage == "all")]
+        cols = ["wape", "mase", "mase_pooled", "crps", "coverage_50", "coverage_80", "coverage_95"]
+        model = terr[terr.method == "model"]
+        pa = model["point_abs"].iloc[0] if len(model) else "q50"
+        label = {c: f"{c}({pa})" for c in ("wape", "mase", "mase_pooled")}
         eprint(
-            terr[["method", "wape", "mase", "crps", "coverage_80", "coverage_95"]].to_string(
-                index=False, float_format=lambda v: f"{v:.3f}"
-            )
+            terr[["method", *cols]]
+            .rename(columns=label)
+            .to_string(index=False, float_format=lambda v: f"{v:.3f}")
         )
+        eprint(f"model points: {pa} for {', '.join(label)}; crps and coverage from the draws")
     print(path)
     return EXIT_OK
