@@ -92,9 +92,9 @@ def chromium_executable() -> str | None:
 
 def chromium_screenshot(html: Path, png: Path, profile: Path, *, size=(1280, 2000)) -> Path:
     """Screenshot ``html`` with headless Chromium into ``png`` (skips the test without it)."""
-    exe = chromium_executable()
-    if exe is None:
-        pytest.skip("chromium is not installed (Debian package 'chromium'; .ci/run installs it)")
+    from tests._chromium import require_chromium
+
+    exe = require_chromium()  # skips without chromium; fails under CI=true
     cmd = [
         exe,
         "--headless",

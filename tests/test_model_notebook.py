@@ -38,3 +38,12 @@ def test_fit_notebook_executes(model_file, monkeypatch):
     assert len(images) >= 3, "trace, predictive check, stage effects and hazards are shown"
     text = "".join(o.get("text", "") for o in outputs)
     assert "with an unseen territory: NEW" in text
+    # the rich views of the book, the fitted model (with its diagnostics badge) and the forecast
+    views = [
+        o["data"]["text/html"]
+        for o in outputs
+        if "cs-card" in o.get("data", {}).get("text/html", "")
+    ]
+    assert any("Book: " in v and "total sales per step" in v for v in views), "Book view"
+    assert any("ChannelModel" in v and "cs-badge" in v and "max R-hat" in v for v in views)
+    assert any("Forecast" in v and "draws" in v and "<polygon" in v for v in views), "Forecast view"

@@ -9,8 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from channelsim.report import write_report
-from channelsim.report._interactive import hover_text, plotly_js
+from channelsim.report import hover_text, plotly_js, write_report
 from channelsim.scenario import OBJECTIVES, compare, lever_label
 from tests._chromium import DevToolsPage
 
@@ -55,7 +54,7 @@ def test_page_is_one_offline_file(report):
 
 def test_frontier_has_no_text_labels(report):
     comp, _ = report
-    from channelsim.report._interactive import frontier_figure
+    from channelsim.report import frontier_figure
 
     fig = frontier_figure(comp)
     # no trace draws text on the chart (labels would overlap); highlights are named in the legend

@@ -39,4 +39,10 @@ def test_compare_notebook_executes(tmp_path):
     assert len(images) >= 5, "the charts are shown inline"
     text = "".join(o.get("text", "") for o in outputs)
     assert "differences from the in-process run: none" in text
+    views = [
+        o["data"]["text/html"]
+        for o in outputs
+        if "cs-card" in o.get("data", {}).get("text/html", "")
+    ]
+    assert any("Comparison: " in v and "P(beats status quo)" in v and "<circle" in v for v in views)
     assert (tmp_path / "report" / "report.html").exists()

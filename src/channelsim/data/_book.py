@@ -375,6 +375,21 @@ class Book:
     def __hash__(self) -> int:
         return hash(self.data_hash())
 
+    def _repr_html_(self) -> str:
+        """Notebook view: size and span, total sales per step (inline SVG), :meth:`summary`."""
+        from channelsim._html_repr import card, svg_line, table
+
+        kind = "monthly" if self.freq == "M" else "quarterly"
+        total = np.nansum(self.sales_matrix(), axis=0)
+        sub = (
+            f"{len(self.partner_ids):,} partners &middot; {len(self.territory_ids):,} territories "
+            f"&middot; {len(self.periods)} {kind} steps {self.periods[0]}..{self.periods[-1]} "
+            f"&middot; {'lifecycle stages' if self.has_stages else 'one stage'} &middot; "
+            f"total sales {total.sum():,.0f}"
+        )
+        chart = svg_line([str(p) for p in self.periods], total, title="total sales per step")
+        return card(f"Book: {self.source}", sub, chart, table(self.summary(), max_rows=12))
+
     def __repr__(self) -> str:
         kind = "monthly" if self.freq == "M" else "quarterly"
         return (

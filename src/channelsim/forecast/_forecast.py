@@ -515,6 +515,48 @@ class Forecast:
         attrs.update({"unit": unit, "quantiles": list(qs)})
         return xr.Dataset(data, coords=coords, attrs=_nc_safe(attrs))
 
+    def _repr_html_(self) -> str:
+        """Notebook view: the total by step (mean and quantiles), as a fan (inline SVG) and a
+        table, and the territory totals over the horizon."""
+        from channelsim._html_repr import card, svg_line, table
+
+        frame = self.to_frame(levels=["total", "territory"])
+        qcols = [c for c in frame.columns if c.startswith("q")]
+        total = frame[frame["level"] == "total"]
+        lo, hi = (total[qcols[0]], total[qcols[-1]]) if len(qcols) >= 2 else (None, None)
+        band = f"{qcols[0]}..{qcols[-1]}" if len(qcols) >= 2 else "no band"
+        chart = svg_line(
+            total["period"].tolist(),
+            total["mean"],
+            lo,
+            hi,
+            title=f"total sales per {self.unit}: mean and {band}",
+        )
+        names, draws = self.level_draws("territory")
+        horizon = draws.sum(axis=-1)  # (draw, territory)
+        terr = pd.DataFrame(
+            {
+                "territory": names,
+                "mean over the horizon": horizon.mean(axis=0),
+                **{
+                    f"q{round(100 * q)}": np.quantile(horizon, q, axis=0)
+                    for q in (self.quantiles[0], self.quantiles[-1])
+                },
+            }
+        )
+        sub = (
+            f"{len(self.partner_ids):,} partners in {len(self.territory_ids):,} territories "
+            f"&middot; {self.n_steps} steps {self.periods[0]}..{self.periods[-1]} &middot; "
+            f"{self.n_draws:,} draws &middot; origin {self.meta.get('origin', '?')}"
+        )
+        return card(
+            "Forecast",
+            sub,
+            chart,
+            table(total.drop(columns=["level", "id"]), max_rows=12),
+            table(terr, max_rows=10),
+        )
+
     def to_frame(self, unit: str | None = None, quantiles=None, levels=None) -> pd.DataFrame:
         """The tidy forecast table of DESIGN.md section 7.
 

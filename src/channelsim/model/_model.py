@@ -474,9 +474,73 @@ class ChannelModel:
         model._data = None
         return model
 
+    def _repr_html_(self) -> str:
+        """Notebook view: a diagnostics badge (R-hat, ESS, divergences), the book, the worst
+        parameters' convergence table and their bulk ESS against the threshold (inline SVG)."""
+        from channelsim._html_repr import badge, card, table
+
+        cfg = self.config
+        if not self.is_fitted:
+            return card(
+                "ChannelModel (not fitted)",
+                f"sampler {cfg.sampler} &middot; call fit(book) or ChannelModel.load(path)",
+            )
+        diag = self.check_diagnostics(warn=False)
+        post = self.idata.posterior
+        sub = (
+            f"{badge(diag.ok, 'converged' if diag.ok else 'not converged')} "
+            f"max R-hat {diag.max_rhat:.3f} (&le; {cfg.rhat_max}) &middot; min bulk ESS "
+            f"{diag.min_ess_bulk:.0f}, min tail ESS {diag.min_ess_tail:.0f} (&ge; {cfg.ess_min:.0f})"
+            f" &middot; divergences {diag.divergences} (&le; {cfg.max_divergences}) &middot; "
+            f"{post.sizes.get('chain', 1)} chains x {post.sizes.get('draw', 0)} draws, "
+            f"sampler {cfg.sampler}"
+        )
+        book = self.book
+        about = (
+            f"fitted on {book.source!s}: {len(book.partner_ids):,} partners, "
+            f"{len(book.territory_ids):,} territories, {len(book.periods)} steps"
+        )
+        worst = diag.table.head(8).round(3)
+        worst.index.name = "parameter (worst first)"
+        msgs = "".join(f"<li>{m}</li>" for m in diag.messages) if not diag.ok else ""
+        return card(
+            "ChannelModel",
+            sub,
+            about,
+            f"<ul style='margin:2px 0 2px 18px;color:#a33a3a'>{msgs}</ul>" if msgs else "",
+            _ess_svg(worst["ess_bulk"], cfg.ess_min),
+            table(worst, max_rows=8, index=True),
+        )
+
     def __repr__(self) -> str:
         state = "fitted" if self.is_fitted else "not fitted"
         return f"<ChannelModel sampler={self.config.sampler!r} {state}>"
+
+
+def _ess_svg(ess: pd.Series, threshold: float, width: int = 420) -> str:
+    """Horizontal bars of bulk ESS per parameter with the threshold as a dashed line."""
+    import html
+
+    vals = np.nan_to_num(ess.to_numpy(dtype=float))
+    top = max(float(vals.max(initial=0.0)), threshold) * 1.05 or 1.0
+    left, row = 150, 14
+    h = row * len(vals) + 20
+    out = [f"<svg class='cs-svg' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{h}'>"]
+    for i, (name, v) in enumerate(zip(ess.index, vals, strict=True)):
+        w = (width - left - 10) * v / top
+        color = "#1b6ca8" if v >= threshold else "#a33a3a"
+        out.append(
+            f"<text x='{left - 4}' y='{i * row + 11}' font-size='10' text-anchor='end' "
+            f"fill='#5b6775'>{html.escape(str(name))[:28]}</text>"
+            f"<rect x='{left}' y='{i * row + 2}' width='{w:.1f}' height='{row - 4}' fill='{color}'/>"
+        )
+    tx = left + (width - left - 10) * threshold / top
+    out.append(
+        f"<line x1='{tx:.1f}' y1='0' x2='{tx:.1f}' y2='{h - 14}' stroke='#4d4d4d' "
+        f"stroke-dasharray='3,2'/><text x='{tx:.1f}' y='{h - 3}' font-size='10' "
+        f"text-anchor='middle' fill='#5b6775'>bulk ESS threshold {threshold:.0f}</text></svg>"
+    )
+    return "".join(out)
 
 
 def _config_diff(a: ModelConfig, b: ModelConfig) -> str:

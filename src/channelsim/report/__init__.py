@@ -1,7 +1,10 @@
-"""The leadership report: charts (matplotlib, Agg) and one self-contained HTML file.
+"""The leadership report: charts and one self-contained HTML file that works offline.
 
-Sits on top of :mod:`channelsim.scenario` (it draws a :class:`~channelsim.scenario.Comparison`);
-depends on matplotlib, numpy and pandas. Nothing here runs a simulation.
+Static charts are matplotlib (Agg) PNGs; the frontier and top-policies charts are interactive
+plotly figures (hover: a policy's levers and intervals; click: filter the policy explorer), with
+plotly.js inlined from the installed package. Sits on top of :mod:`channelsim.scenario` (it draws
+a :class:`~channelsim.scenario.Comparison`); depends on matplotlib, plotly, numpy and pandas.
+Nothing here runs a simulation.
 """
 
 from channelsim.report._charts import (
@@ -13,20 +16,33 @@ from channelsim.report._charts import (
     maturity_chart,
     tornado_chart,
 )
-from channelsim.report._html import findings, render_html
+from channelsim.report._html import FINDINGS, findings, render_html
+from channelsim.report._interactive import (
+    explorer_table,
+    frontier_figure,
+    hover_text,
+    plotly_js,
+    top_policies_figure,
+)
 from channelsim.report._write import ReportFiles, render_charts, write_report
 
 __all__ = [
     "CHARTS",
+    "FINDINGS",
     "ReportFiles",
     "differences_chart",
     "distribution_chart",
+    "explorer_table",
     "figure_png",
     "findings",
     "frontier_chart",
+    "frontier_figure",
+    "hover_text",
     "maturity_chart",
+    "plotly_js",
     "render_charts",
     "render_html",
+    "top_policies_figure",
     "tornado_chart",
     "write_report",
 ]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from channelsim.scenario import OBJECTIVES, Comparison, lever_label
 
-__all__ = ["findings", "render_html"]
+__all__ = ["FINDINGS", "findings", "render_html"]
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6775; --line:#dde2e7; --accent:#1b6ca8; --good:#1f7a3a;
@@ -73,30 +73,24 @@ def _fmt_diff(name: str, row: pd.Series) -> tuple[str, str]:
     return txt, ("good" if good else "bad" if bad else "")
 
 
-def findings(comp: Comparison, n: int = 3) -> list[str]:
-    """Plain-language key findings (HTML-escaped sentences).
-
-    Examples
-    --------
-    >>> from channelsim.report import findings
-    >>> callable(findings)
-    True
-    """
-    out = []
+def _best_policy(comp: Comparison, n: int) -> list[str]:
     prim = OBJECTIVES[comp.primary]
     top = comp.top(n)
-    if top.empty:
-        return ["Only the status quo was run."]
     best = top.iloc[0]
     p = int(top.index[0])
     d = comp.differences.loc[(p, comp.primary)]
-    out.append(
+    return [
         f"Best policy by {_e(prim.label)}: <b>policy {p}</b> ({_e(best['changes'])}). "
         f"It changes {_e(prim.label)} by <b>{prim.format(d['diff'], diff=True)}</b> "
         f"({comp.level:.0%} interval {prim.format(d['lo'], diff=True)} to "
         f"{prim.format(d['hi'], diff=True)}) and does better than the status quo on "
         f"{d['p_beats']:.0%} of simulated futures."
-    )
+    ]
+
+
+def _other_objectives(comp: Comparison, n: int) -> list[str]:
+    p = int(comp.top(n).index[0])
+    out = []
     for name in comp.objectives:
         if name == comp.primary:
             continue
@@ -113,31 +107,61 @@ def findings(comp: Comparison, n: int = 3) -> list[str]:
             f"{_e(obj.label[0].upper() + obj.label[1:])} under policy {p}: "
             f"{obj.format(dd['diff'], diff=True)} ({verdict} than today)."
         )
+    return out
+
+
+def _frontier_size(comp: Comparison, n: int) -> list[str]:
     front = comp.table[comp.table["on_frontier"]]
-    out.append(
+    return [
         f"{len(front)} of {comp.n_policies} policies are on the frontier of "
         f"{_e(OBJECTIVES[comp.frontier[0]].label)} and {_e(OBJECTIVES[comp.frontier[1]].label)}."
-    )
+    ]
+
+
+def _top_lever(comp: Comparison, n: int) -> list[str]:
+    prim = OBJECTIVES[comp.primary]
     sens = comp.sensitivity.get(comp.primary)
-    if sens is not None and not sens.empty:
-        lever = sens.index[0]
-        row = sens.iloc[0]
-        out.append(
-            f"The lever that moves {_e(prim.label)} most is <b>{_e(lever_label(str(lever)))}</b>: "
-            f"from {_e(str(row['low_level']).replace('_', ' '))} to "
-            f"{_e(str(row['high_level']).replace('_', ' '))} is worth "
-            f"{prim.format(row['range'], diff=True)} on average (it explains "
-            f"{row['first_order']:.0%} of the variation between policies)."
-        )
+    if sens is None or sens.empty:
+        return []
+    lever, row = sens.index[0], sens.iloc[0]
+    return [
+        f"The lever that moves {_e(prim.label)} most is <b>{_e(lever_label(str(lever)))}</b>: "
+        f"from {_e(str(row['low_level']).replace('_', ' '))} to "
+        f"{_e(str(row['high_level']).replace('_', ' '))} is worth "
+        f"{prim.format(row['range'], diff=True)} on average (it explains "
+        f"{row['first_order']:.0%} of the variation between policies)."
+    ]
+
+
+def _robustness(comp: Comparison, n: int) -> list[str]:
     es = comp.effect_sensitivity
-    if es is not None and not es.empty:
-        same = int(es["same_top"].sum())
-        out.append(
-            f"Across the ranges of the assumed effect sizes the best policy stays on top in "
-            f"{same} of {len(es)} settings (worst rank of today's best: "
-            f"{int(es['base_top_rank'].max())})."
-        )
-    return out
+    if es is None or es.empty:
+        return []
+    same = int(es["same_top"].sum())
+    return [
+        f"Across the ranges of the assumed effect sizes the best policy stays on top in "
+        f"{same} of {len(es)} settings (worst rank of today's best: "
+        f"{int(es['base_top_rank'].max())})."
+    ]
+
+
+#: The key findings in order: each ``(comparison, n) -> list of HTML sentences`` (empty when it
+#: has nothing to say). Add a finding by appending a function here.
+FINDINGS = [_best_policy, _other_objectives, _frontier_size, _top_lever, _robustness]
+
+
+def findings(comp: Comparison, n: int = 3) -> list[str]:
+    """Plain-language key findings (HTML-escaped sentences), one group per :data:`FINDINGS` entry.
+
+    Examples
+    --------
+    >>> from channelsim.report import findings
+    >>> callable(findings)
+    True
+    """
+    if comp.top(n).empty:
+        return ["Only the status quo was run."]
+    return [s for finding in FINDINGS for s in finding(comp, n)]
 
 
 def _top_table(comp: Comparison, n: int) -> str:
@@ -326,7 +350,7 @@ def render_html(
 <p class="note">Ranked by {_e(OBJECTIVES[comp.primary].label) if "score" not in m.get("ranking", "") else "the weighted score"}{distinct_note}.
 Each cell is the average change against the status quo over the same simulated futures, with its
 {comp.level:.0%} interval in brackets; green where the whole interval is an improvement, red where
-it is all worse. The last row gives today's levels.</p>
+it is all worse. {"The status quo's row gives today's levels; click a point in a chart to pick a policy." if interactive else "The last row gives today's levels."}</p>
 {_top_section(comp, n_top) if interactive else _top_table(comp, n_top)}
 <p class="note">Lever choices of the status quo and the top policies:</p>
 {_levers_table(comp, n_top)}

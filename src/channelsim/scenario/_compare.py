@@ -480,6 +480,48 @@ class Comparison:
         order = np.r_[0, self.top(len(t)).index.values] if 0 in t.index else self.top(len(t)).index
         return t.loc[order].reset_index(drop=True)
 
+    def _repr_html_(self) -> str:
+        """Notebook view: the best policies against the status quo (table with intervals) and
+        every policy on the frontier objectives (inline SVG scatter)."""
+        from channelsim._html_repr import card, svg_scatter, table
+
+        prim = OBJECTIVES[self.primary]
+        top = self.top(5)
+        rows = pd.DataFrame(
+            {
+                "rank": top["rank"].to_numpy(),
+                "policy": [f"policy {p}" for p in top.index],
+                "what changes": top["changes"].to_numpy(),
+                prim.label: [
+                    f"{prim.format(r[f'{self.primary}_diff'], diff=True)} "
+                    f"[{prim.format(r[f'{self.primary}_lo'], diff=True)}, "
+                    f"{prim.format(r[f'{self.primary}_hi'], diff=True)}]"
+                    for _, r in top.iterrows()
+                ],
+                "P(beats status quo)": [f"{v:.0%}" for v in top[f"{self.primary}_p_beats"]],
+                "frontier": ["yes" if v else "" for v in top["on_frontier"]],
+            }
+        )
+        xname, yname = self.frontier
+        t = self.table
+        sq = int(np.flatnonzero(t.index.to_numpy() == 0)[0]) if 0 in t.index else None
+        chart = svg_scatter(
+            t[xname].to_numpy(dtype=float),
+            t[yname].to_numpy(dtype=float),
+            highlight=t["on_frontier"].to_numpy(),
+            star=sq,
+            title=f"{OBJECTIVES[xname].label} (x) vs {OBJECTIVES[yname].label} (y); "
+            "blue: frontier, star: status quo",
+            width=420,
+        )
+        title = self.meta.get("title") or self.meta.get("name") or "Policy comparison"
+        sub = (
+            f"{self.n_policies:,} policies &middot; {self.n_paths:,} paths each &middot; "
+            f"{int(t['on_frontier'].sum())} on the frontier &middot; ranked by {prim.label}, "
+            f"differences from the status quo with {self.level:.0%} intervals"
+        )
+        return card(f"Comparison: {title}", sub, table(rows, max_rows=5), chart)
+
     def max_se(self, objective: str = "attainment") -> float:
         """Largest standard error of a policy's difference from the status quo."""
         d = self.differences.xs(objective, level="objective")
