@@ -64,6 +64,27 @@ def _fmt_diff(name: str, row: pd.Series) -> tuple[str, str]:
     return txt, ("good" if good else "bad" if bad else "")
 
 
+def _accuracy_finding(comp: Comparison, p: int) -> str:
+    """Commit and statistical-forecast APE of policy ``p`` against the status quo over the
+    transition (first four quarters) and at steady state (last four)."""
+    bq = comp.by_quarter
+    names = [n for n in ("commit_ape", "stat_ape") if n in bq]
+    if not names or bq.sizes.get("quarter", 0) < 8:
+        return ""
+    parts = []
+    for name in names:
+        da = bq[name]
+        win = [da.isel(quarter=sl) for sl in (slice(0, 4), slice(-4, None))]
+        pol = [float(w.sel(policy=p).mean()) for w in win]
+        sq = [float(w.sel(policy=0).mean()) for w in win]
+        what = "commit error" if name == "commit_ape" else "statistical forecast error"
+        parts.append(
+            f"{what} {pol[0]:.1%} in the first four quarters and {pol[1]:.1%} in the last "
+            f"four (status quo {sq[0]:.1%} and {sq[1]:.1%})"
+        )
+    return f"Forecast accuracy under policy {p}: " + "; ".join(parts) + "."
+
+
 def findings(comp: Comparison, n: int = 3) -> list[str]:
     """Plain-language key findings (HTML-escaped sentences).
 
@@ -104,6 +125,9 @@ def findings(comp: Comparison, n: int = 3) -> list[str]:
             f"{_e(obj.label[0].upper() + obj.label[1:])} under policy {p}: "
             f"{obj.format(dd['diff'], diff=True)} ({verdict} than today)."
         )
+    acc = _accuracy_finding(comp, p)
+    if acc:
+        out.append(acc)
     front = comp.table[comp.table["on_frontier"]]
     out.append(
         f"{len(front)} of {comp.n_policies} policies are on the frontier of "
