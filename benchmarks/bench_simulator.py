@@ -29,7 +29,7 @@ import numpy as np
 TARGETS = {
     "speedup_vs_numpy": ">= 10",
     "thread_scaling": ">= 1.7",
-    "full_workload_s": "< 60",
+    "full_workload_s": "< 30",
     "peak_rss_mb": "< 2048",
     "cached_start_s": "< 3",
 }

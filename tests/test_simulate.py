@@ -8,6 +8,7 @@ import pytest
 
 from channelsim.policy import POLICY_PRESETS, VARIABLES, EffectSizes, Policy, PolicyGrid
 from channelsim.simulate import (
+    ACCURACY_VARIABLES,
     SimulationError,
     crn_standard_errors,
     expected_sales_numba,
@@ -177,10 +178,17 @@ def test_dataset_schema_and_provenance(sim_world, warm_kernels):
     ds = simulate(
         sim_world, ["territory_pay", "gonik"], n_paths=3, n_steps=6, seed=4, progress=False
     )
-    assert dict(ds.sizes) == {"policy": 3, "path": 3, "quarter": 2}
+    assert dict(ds.sizes) == {"policy": 3, "path": 3, "quarter": 2, "window": 3}
     assert list(ds["policy"].values) == [0, 1, 2]
     assert list(ds["quarter"].values) == [0, 1]
-    assert list(ds.data_vars) == list(VARIABLES)
+    windowed = [f"{n}_window" for n in ACCURACY_VARIABLES]
+    assert list(ds.data_vars) == list(VARIABLES) + windowed
+    assert list(ds["window"].values) == ["transition", "steady", "horizon"]
+    assert ds["stat_ape_window"].dims == ("policy", "path", "window")
+    # the horizon window is the mean over every quarter
+    np.testing.assert_allclose(
+        ds["commit_ape_window"].sel(window="horizon").values, ds["commit_ape"].mean("quarter")
+    )
     for lever in ("hiring", "onboarding", "kpi", "compensation", "quota"):
         assert ds[lever].dims == ("policy",)
     assert list(ds["compensation"].values) == ["revenue_heavy", "territory_building", "gonik"]

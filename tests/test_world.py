@@ -127,12 +127,14 @@ def test_expected_sales_without_variance_equals_mean(small_world):
 
 
 def test_commits_are_optimistic_by_commit_bias(small_world):
-    run = generate(small_world, 3, seed=9, n_paths=3000)
-    ratio = np.log(run.commit[:, :, 0] / run.expected[:, :, 0])
-    # log commit - log expected ~ Normal(commit_bias, commit_sd); mean within 4 standard errors
-    se = small_world.commit_sd[0] / np.sqrt(ratio.size)
-    assert abs(ratio.mean() - small_world.commit_bias[0]) < 4 * se
-    assert abs(ratio.std() - small_world.commit_sd[0]) < 0.01
+    # the commit is a decision (belief + calibrated optimism + report noise); its log ratio
+    # to the model's expectation reproduces the world's commit_bias / commit_sd to within
+    # 0.01 / 0.02 (the calibration is exact only under the forecast's normal approximation;
+    # the standard error of the mean here is 0.2 / sqrt(12000) = 0.002)
+    run = generate(small_world, 12, seed=9, n_paths=1000)
+    ratio = np.log(run.commit / run.expected)
+    assert abs(ratio.mean() - small_world.commit_bias[0]) < 0.01
+    assert abs(ratio.std() - small_world.commit_sd[0]) < 0.02
 
 
 def test_ratchet_quota_hand_worked():

@@ -10,15 +10,17 @@ Per territory seat and step ``j`` (the order the kernels follow):
 1. ``step_start``: channel maturity from the engaged partners of step ``j - 1``; pay weights
    (KPI, pay mix, payout slope at the projected attainment, ratchet discount); effort;
    ``Δe`` against the status quo's effort; offsets.
-2. ``commit_params`` (a quarter's first step): commit bias ``(b - sandbagging Δr) x
-   exp(-forecast_bias Δw_fc - gonik_bias Δgonik)`` with ``w_fc`` the forecast task's pay
-   weight, noise ``sd x exp(-forecast_noise Δe_fc)``.
+2. ``quarter_start`` (a quarter's first step): the company's forecast and the quota.
 3. ``transition_probs`` / ``recruit_rate`` / ``log_sales``: the offsets.
 4. ``step_end``: territory sales; at a quarter's last step the timing game (pull ``(f -
    f_sq) x`` the step's sales into the quarter at a discount, out of the next) and the
    booked revenue; projected attainment; CAM quits (hazard rising with low attainment,
    keyed ``ATTRITION``), vacancies (keyed ``HIRE``) and hires; at a quarter's end, pay,
-   programme cost and the quarter record.
+   programme cost and the quarter record (after the commit: ``commit_terms`` gives the
+   signal's log-sd offset ``signal_forecast Δe_fc + signal_develop Δe_dev`` and the report
+   noise factor ``exp(-forecast_noise Δe_fc)``; ``commit_shift`` solves the plan's optimal
+   report shift, :func:`channelsim.world._forecaster.solve_shift`, for the policy and the
+   status quo plan; ``commit_made`` closes the quarter).
 
 Run the status quo first with ``reference=None``: its hooks record the :class:`Trace` (its
 effort and timing pull) that every other policy's hooks take as ``reference``.
@@ -53,7 +55,7 @@ from channelsim.policy._pack import (
     PackedPolicies,
 )
 from channelsim.rng import Purpose
-from channelsim.world import ProcessHooks, engaged_stage_mask
+from channelsim.world import ProcessHooks, engaged_stage_mask, row_sum, solve_shift
 
 __all__ = ["INCUMBENT_TENURE", "QUARTER_FIELDS", "PolicyHooks", "Trace"]
 
@@ -72,6 +74,8 @@ QUARTER_FIELDS = (
     "pay",
     "cost",
     "quits",
+    "belief",
+    "shift",
 )
 
 
@@ -127,6 +131,7 @@ class PolicyHooks(ProcessHooks):
         self.skill_inc = packed.skill_inc[0]
         self.kpi = packed.kpi[0]
         self.comp = packed.comp[0]
+        self.comp_sq = packed.comp[1]
         self.effects = effects
         self.reference = reference
         self.trace: Trace | None = None
@@ -227,17 +232,45 @@ class PolicyHooks(ProcessHooks):
         self.rfac = np.exp(off_r)
         self.off_s = off_s
         self.d_fc = delta[..., 4]
+        self.d_dev = delta[..., 2]
         self.d_wfc = w[..., 4] - ref_w
 
-    def commit_params(self, j: int, bias, sd):
-        ef = self.effects
-        sandbag = -ef.sandbagging * (self.fp[F_RATCHET] - self.fp_sq[F_RATCHET])
-        d_g = self.fp[F_GONIK] - self.fp_sq[F_GONIK]
-        shrink = np.exp(-ef.forecast_bias * self.d_wfc - ef.gonik_bias * d_g)
-        return (bias + sandbag) * shrink, sd * np.exp(-ef.forecast_noise * self.d_fc)
+    def quarter_start(self, q: int, mean, var, quota) -> None:
+        self.mean_q, self.var_q, self.quota_q = mean, var, quota
 
-    def quarter_start(self, q: int, mean, var, commit, quota) -> None:
-        self.mean_q, self.var_q, self.commit_q, self.quota_q = mean, var, commit, quota
+    def commit_terms(self, q: int):
+        ef = self.effects
+        log_factor = ef.signal_forecast * self.d_fc + ef.signal_develop * self.d_dev
+        return log_factor, np.exp(-ef.forecast_noise * self.d_fc)
+
+    def _plan_terms(self, fp, comp):
+        """``(c_r, H)`` of a plan at the seats' plan maturity: the ratchet's marginal cost of
+        a higher commit and the median pull of the Gonik schedule and accuracy pay."""
+        ef = self.effects
+        cm = comp[self.plan_mat]
+        vs = fp[F_VS]
+        c_r = ef.commit_incentive * (ef.ratchet_commit * fp[F_RATCHET] * (vs * cm[..., 0]))
+        h = ef.commit_incentive * (fp[F_GONIK] + 8.0 * (vs * cm[..., 2]))
+        return c_r, h
+
+    def commit_shift(self, q: int, belief_sd):
+        kappa = self.effects.lying_aversion
+        c_sq, h_sq = self._plan_terms(self.fp_sq, self.comp_sq)
+        shift_sq = solve_shift(kappa, c_sq, h_sq, belief_sd)
+        if self.reference is None:
+            shift = shift_sq
+        else:
+            c_r, h = self._plan_terms(self.fp, self.comp)
+            shift = solve_shift(kappa, c_r, h, belief_sd)
+        self.shift_q = shift
+        return shift, shift_sq
+
+    def commit_made(self, q: int, commit, belief_mean) -> None:
+        self.commit_q = commit
+        self._close_quarter(q, self._booked, self._eng, self._act)
+        self.record["revenue"][:, :, q] = self._booked_g
+        self.record["belief"][:, :, q] = belief_mean
+        self.record["shift"][:, :, q] = self.shift_q
 
     def transition_probs(self, j: int, probs, state):
         safe = np.where(state >= 0, state, 0)
@@ -260,7 +293,7 @@ class PolicyHooks(ProcessHooks):
         T = self.T
         step_sales = np.zeros((sales.shape[0], T))
         for t in range(T):
-            step_sales[:, t] = sales[:, self.territory == t].sum(1)
+            step_sales[:, t] = row_sum(sales[:, self.territory == t])
         self.qsales = self.qsales + step_sales
         eng, act = self._counts(state)
         self.eng_prev = eng
@@ -290,8 +323,8 @@ class PolicyHooks(ProcessHooks):
             done = j - int(np.flatnonzero(cal.quarter == q)[0]) + 1
             self.a_proj = np.where(pos, (self.qsales + self.adj) / (safe_quota * (done / L)), 1.0)
         self._turnover(j)
-        if last:
-            self._close_quarter(q, booked, eng, act)
+        if last:  # the quarter closes once the commit is made (commit_made)
+            self._booked, self._eng, self._act = booked, eng, act
 
     def _turnover(self, j: int) -> None:
         fp, ef = self.fp, self.effects
@@ -351,7 +384,6 @@ class PolicyHooks(ProcessHooks):
         rec["pay"][:, :, q] = pay
         rec["cost"][:, :, q] = cost
         rec["quits"][:, :, q] = self.quits
-        self._last_adj = self.adj
         self.qsales = np.zeros_like(self.qsales)
         self.adj = self.carry
         self.carry = np.zeros_like(self.carry)
@@ -359,6 +391,5 @@ class PolicyHooks(ProcessHooks):
             setattr(self, name, np.zeros_like(self.qsales))
 
     def quarter_end(self, q: int, sales):
-        booked = sales + self._last_adj
-        self.record["revenue"][:, :, q] = booked
-        return booked
+        self._booked_g = sales + self.adj
+        return self._booked_g

@@ -64,23 +64,33 @@ class EffectSizes:
         costs about 2% of revenue in year 1 and adds about 10% in year 3 on the example
         world, the order of the +6-9% that Rao et al. (2021, JMR) measured for
         activity-based pay.
-    forecast_bias : float
-        Commit bias is scaled by ``exp(-forecast_bias * Δw_forecast)`` (toward zero), with
-        ``w_forecast`` the pay weight on forecasting (KPI, pay component and Gonik bonus):
-        honest reporting answers incentives, not time. Assumption: 3.0. Status-quo commits
-        are about 10% optimistic (the world's ``commit_bias``).
     forecast_noise : float
-        Commit noise is scaled by ``exp(-forecast_noise * Δe_forecast)`` (calibration
-        work). Assumption: 3.0. Status-quo commits miss by about 30% absolute at 90 days
-        (the world's ``commit_sd``).
-    gonik_bias : float
-        Commit bias is scaled by ``exp(-gonik_bias * Δgonik)`` with ``gonik`` the bonus
-        share of target pay (Gonik 1978: the scheme pays most for an honest forecast).
-        Assumption: 5.0 (a 10% bonus shrinks the bias by 40%).
-    sandbagging : float
-        Commit bias (log scale) moves by ``-sandbagging * Δr`` with ``r`` the ratchet
-        strength (the quota rule's ``up`` share for ratchets, 0 for forecast-based quotas):
-        a ratchet invites low commits. Assumption: 0.08.
+        The CAM's report noise (what the status quo's private signal leaves of the world's
+        ``commit_sd``) is scaled by ``exp(-forecast_noise * Δe_forecast)`` (calibration
+        work). Assumption: 3.0. Status-quo commits miss by about 30% absolute at 90 days.
+    signal_forecast : float
+        The CAM's private signal on the quarter's log sales has log-sd lowered by
+        ``signal_forecast * Δe_forecast`` (pipeline inspection; a new CAM's ramp lowers
+        effort, so tenure enters here). Assumption: 3.0.
+    signal_develop : float
+        Likewise per unit ``Δe_develop`` (partner business plans and reviews give pipeline
+        visibility; coverage itself enters through the world's ``SIGNAL_MATURITY``).
+        Assumption: 2.0.
+    commit_incentive : float >= 0
+        Weight of the pay plan's terms (ratchet, Gonik schedule, forecast-accuracy pay) in
+        the CAM's choice of commit (1: the CAM maximises expected pay; 0: reports its
+        belief). Assumption: 1.0.
+    lying_aversion : float > 0
+        ``kappa``: the CAM's cost of reporting ``delta`` away from its belief median, ``kappa
+        delta^2 / 2`` in units of quarterly target pay (Scheele, Thonemann & Slikker 2018,
+        Management Science, find forecasters averse to misreporting; the size is an
+        assumption: 0.03, small against pay, so that a 10% Gonik bonus brings commits
+        within 1% of the belief).
+    ratchet_commit : float >= 0
+        ``rho``: what the CAM believes a 1 log-point higher commit adds, in log points, to
+        next quarter's quota under a full ratchet; its marginal pay cost is ``rho x
+        ratchet strength x revenue pay weight``. Assumption: 0.003 (with ``lying_aversion``
+        the status quo's full ratchet shades commits about 5% below belief: sandbagging).
     pull_forward : float in [0, 1]
         Timing games: at a quarter's last step, a CAM whose attainment is within
         ``timing_window`` below a payout kink (the threshold, or 100% when there is an
@@ -112,10 +122,12 @@ class EffectSizes:
     develop_dormancy: float = -1.5
     retention: float = -1.0
     co_sell: float = 0.2
-    forecast_bias: float = 3.0
     forecast_noise: float = 3.0
-    gonik_bias: float = 5.0
-    sandbagging: float = 0.08
+    signal_forecast: float = 3.0
+    signal_develop: float = 2.0
+    commit_incentive: float = 1.0
+    lying_aversion: float = 0.03
+    ratchet_commit: float = 0.003
     pull_forward: float = 0.25
     timing_discount: float = 0.07
     timing_window: float = 0.10
@@ -142,6 +154,9 @@ class EffectSizes:
             ("timing_discount", 0.0, 0.99),
             ("timing_window", 1e-6, 0.99),
             ("attrition_attainment", 0.0, 50.0),
+            ("commit_incentive", 0.0, 50.0),
+            ("lying_aversion", 1e-6, 50.0),
+            ("ratchet_commit", 0.0, 50.0),
         ):
             v = getattr(self, name)
             if isinstance(v, float) and math.isfinite(v) and not lo <= v <= hi:
@@ -181,9 +196,9 @@ BETA_FIELDS: tuple[str, ...] = (
     "develop_dormancy",
     "retention",
     "co_sell",
-    "forecast_bias",
     "forecast_noise",
-    "gonik_bias",
-    "sandbagging",
+    "signal_forecast",
+    "signal_develop",
+    "commit_incentive",
     "pull_forward",
 )

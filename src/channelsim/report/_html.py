@@ -110,6 +110,34 @@ def _other_objectives(comp: Comparison, n: int) -> list[str]:
     return out
 
 
+def _accuracy_finding(comp: Comparison, p: int) -> str:
+    """Commit and statistical-forecast APE of policy ``p`` against the status quo over the
+    transition (first four quarters) and at steady state (last four)."""
+    bq = comp.by_quarter
+    names = [n for n in ("commit_ape", "stat_ape") if n in bq]
+    if not names or bq.sizes.get("quarter", 0) < 8:
+        return ""
+    parts = []
+    for name in names:
+        da = bq[name]
+        win = [da.isel(quarter=sl) for sl in (slice(0, 4), slice(-4, None))]
+        pol = [float(w.sel(policy=p).mean()) for w in win]
+        sq = [float(w.sel(policy=0).mean()) for w in win]
+        what = "commit error" if name == "commit_ape" else "statistical forecast error"
+        parts.append(
+            f"{what} {pol[0]:.1%} in the first four quarters and {pol[1]:.1%} in the last "
+            f"four (status quo {sq[0]:.1%} and {sq[1]:.1%})"
+        )
+    return f"Forecast accuracy under policy {p}: " + "; ".join(parts) + "."
+
+
+def _accuracy(comp: Comparison, n: int) -> list[str]:
+    """Forecast accuracy of the best policy on the primary objective (transition, steady state)."""
+    top = comp.top(n)
+    sentence = _accuracy_finding(comp, int(top.index[0])) if not top.empty else ""
+    return [sentence] if sentence else []
+
+
 def _frontier_size(comp: Comparison, n: int) -> list[str]:
     front = comp.table[comp.table["on_frontier"]]
     return [
@@ -147,7 +175,7 @@ def _robustness(comp: Comparison, n: int) -> list[str]:
 
 #: The key findings in order: each ``(comparison, n) -> list of HTML sentences`` (empty when it
 #: has nothing to say). Add a finding by appending a function here.
-FINDINGS = [_best_policy, _other_objectives, _frontier_size, _top_lever, _robustness]
+FINDINGS = [_best_policy, _other_objectives, _accuracy, _frontier_size, _top_lever, _robustness]
 
 
 def findings(comp: Comparison, n: int = 3) -> list[str]:

@@ -11,7 +11,7 @@ Depends on numpy and xarray only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -46,6 +46,9 @@ class Objective:
         Values are ratios shown as percentages; differences in percentage points.
     territory_reduce : {"sum", "mean"}
         How a ``territory`` dimension, when present, is collapsed first.
+    window : {None, "transition", "steady"}
+        Quarters read: all (None), the first four (``transition``) or the last four
+        (``steady``, steady state); see :data:`channelsim.simulate.WINDOWS`.
 
     Examples
     --------
@@ -60,6 +63,12 @@ class Objective:
     transform: Literal["abs", "coverage_gap"] | None = None
     percent: bool = False
     territory_reduce: Literal["sum", "mean"] = "mean"
+    window: Literal["transition", "steady"] | None = None
+
+    @property
+    def name(self) -> str:
+        """Key in :data:`OBJECTIVES`: the variable, suffixed ``_<window>`` for a window."""
+        return self.variable if self.window is None else f"{self.variable}_{self.window}"
 
     @property
     def sign(self) -> float:
@@ -93,44 +102,53 @@ class Objective:
         return sign + txt
 
 
-#: The objectives, one per Simulation Dataset variable.
+_BASE: list[Objective] = [
+    Objective("revenue", "sum", "max", "revenue over the horizon", territory_reduce="sum"),
+    # attainment of the whole book: the Dataset's total rows are sum(revenue) / sum(quota)
+    Objective("attainment", "mean", "max", "average quota attainment", percent=True),
+    Objective("share_at_quota", "mean", "max", "share of territories at quota", percent=True),
+    Objective("stat_ape", "mean", "min", "statistical forecast error (APE)", percent=True),
+    Objective("stat_bias", "mean", "min", "statistical forecast bias (absolute)", "abs", True),
+    Objective(
+        "stat_coverage",
+        "mean",
+        "min",
+        "forecast interval coverage gap",
+        "coverage_gap",
+        True,
+    ),
+    Objective("commit_ape", "mean", "min", "commit forecast error (APE)", percent=True),
+    Objective("commit_bias", "mean", "min", "commit bias (absolute)", "abs", True),
+    Objective("coverage_index", "last", "max", "partner coverage at the end", percent=True),
+    Objective(
+        "share_mature", "last", "max", "share of mature territories at the end", percent=True
+    ),
+    Objective(
+        "active_partners", "last", "max", "active partners at the end", territory_reduce="sum"
+    ),
+    Objective("pay_cost_ratio", "mean", "min", "pay cost as a share of revenue", percent=True),
+    Objective(
+        "programme_cost",
+        "sum",
+        "min",
+        "programme cost over the horizon",
+        territory_reduce="sum",
+    ),
+    Objective(
+        "cam_attrition", "sum", "min", "CAMs who quit over the horizon", territory_reduce="sum"
+    ),
+]
+_WINDOW_LABEL = {"transition": "first four quarters", "steady": "last four quarters"}
+#: The objectives: one per Simulation Dataset variable, and the forecast-accuracy variables
+#: over the transition and at steady state (``stat_ape_steady``, ``commit_ape_transition``...).
 OBJECTIVES: dict[str, Objective] = {
-    o.variable: o
-    for o in [
-        Objective("revenue", "sum", "max", "revenue over the horizon", territory_reduce="sum"),
-        # attainment of the whole book: the Dataset's total rows are sum(revenue) / sum(quota)
-        Objective("attainment", "mean", "max", "average quota attainment", percent=True),
-        Objective("share_at_quota", "mean", "max", "share of territories at quota", percent=True),
-        Objective("stat_ape", "mean", "min", "statistical forecast error (APE)", percent=True),
-        Objective("stat_bias", "mean", "min", "statistical forecast bias (absolute)", "abs", True),
-        Objective(
-            "stat_coverage",
-            "mean",
-            "min",
-            "forecast interval coverage gap",
-            "coverage_gap",
-            True,
-        ),
-        Objective("commit_ape", "mean", "min", "commit forecast error (APE)", percent=True),
-        Objective("commit_bias", "mean", "min", "commit bias (absolute)", "abs", True),
-        Objective("coverage_index", "last", "max", "partner coverage at the end", percent=True),
-        Objective(
-            "share_mature", "last", "max", "share of mature territories at the end", percent=True
-        ),
-        Objective(
-            "active_partners", "last", "max", "active partners at the end", territory_reduce="sum"
-        ),
-        Objective("pay_cost_ratio", "mean", "min", "pay cost as a share of revenue", percent=True),
-        Objective(
-            "programme_cost",
-            "sum",
-            "min",
-            "programme cost over the horizon",
-            territory_reduce="sum",
-        ),
-        Objective(
-            "cam_attrition", "sum", "min", "CAMs who quit over the horizon", territory_reduce="sum"
-        ),
+    o.name: o
+    for o in _BASE
+    + [
+        replace(o, window=w, label=f"{o.label}, {_WINDOW_LABEL[w]}")
+        for w in ("transition", "steady")
+        for o in _BASE
+        if o.variable in ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
     ]
 }
 
@@ -167,6 +185,10 @@ def objective_values(ds: xr.Dataset, names) -> xr.Dataset:
         da = ds[obj.variable]
         if "territory" in da.dims:
             da = getattr(da, obj.territory_reduce)("territory")
+        if obj.window == "transition":
+            da = da.isel(quarter=slice(0, 4))
+        elif obj.window == "steady":
+            da = da.isel(quarter=slice(-4, None))
         if obj.reduce == "last":
             da = da.isel(quarter=-1, drop=True)
         else:

@@ -10,12 +10,21 @@ numba options live in ``_numba_config`` (``CHANNELSIM_NUMBA_CACHE``, ``CHANNELSI
 
 from channelsim.simulate._api import PartnerRun, simulate, simulate_partners
 from channelsim.simulate._crn import crn_standard_errors
-from channelsim.simulate._dataset import AGGREGATION, summarize, world_hash
+from channelsim.simulate._dataset import (
+    ACCURACY_VARIABLES,
+    AGGREGATION,
+    WINDOWS,
+    summarize,
+    window_variables,
+    world_hash,
+)
 from channelsim.simulate._expected_nb import expected_sales_numba
 from channelsim.simulate._run import SimulationError
 
 __all__ = [
+    "ACCURACY_VARIABLES",
     "AGGREGATION",
+    "WINDOWS",
     "PartnerRun",
     "SimulationError",
     "crn_standard_errors",
@@ -23,5 +32,6 @@ __all__ = [
     "simulate",
     "simulate_partners",
     "summarize",
+    "window_variables",
     "world_hash",
 ]

@@ -11,7 +11,21 @@ import xarray as xr
 
 from channelsim.policy import LEVERS, VARIABLES
 
-__all__ = ["AGGREGATION", "build_dataset", "summarize", "world_hash"]
+__all__ = [
+    "ACCURACY_VARIABLES",
+    "AGGREGATION",
+    "WINDOWS",
+    "build_dataset",
+    "summarize",
+    "window_variables",
+    "world_hash",
+]
+
+#: Forecast-accuracy variables also given per window (``<name>_window``, dim ``window``).
+ACCURACY_VARIABLES = ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
+#: Windows of quarters: the transition (first four), steady state (last four), the horizon.
+#: With fewer than eight quarters the first two overlap.
+WINDOWS = ("transition", "steady", "horizon")
 
 #: How :func:`summarize` folds quarters into one number per path: flows are summed over the
 #: horizon, stocks taken at its last quarter, rates averaged over quarters.
@@ -93,6 +107,8 @@ def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> 
     for lever in LEVERS:
         coords[lever] = ("policy", np.array([lab[lever] for lab in labels], dtype=object))
     whash = world_hash(w)
+    variables.update(window_variables(xr.Dataset(variables, coords=coords)))
+    coords["window"] = np.array(WINDOWS, dtype=object)
     attrs = {
         "title": "channelsim policy simulation",
         "seed": int(plan.seed),
@@ -111,6 +127,50 @@ def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> 
         "channelsim_version": __version__,
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def _window_slice(window: str, n_quarters: int) -> slice:
+    if window == "transition":
+        return slice(0, min(4, n_quarters))
+    if window == "steady":
+        return slice(max(0, n_quarters - 4), n_quarters)
+    return slice(0, n_quarters)
+
+
+def window_variables(ds: xr.Dataset) -> dict[str, xr.Variable]:
+    """``<name>_window`` for each of :data:`ACCURACY_VARIABLES`: the NaN-aware mean over the
+    quarters of each of :data:`WINDOWS`, dims ``(policy, path, window[, territory])``.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> q = np.arange(12.0)[None, None, :] * np.ones((1, 2, 1))
+    >>> ds = xr.Dataset({n: (("policy", "path", "quarter"), q) for n in ACCURACY_VARIABLES})
+    >>> window_variables(ds)["stat_ape_window"].values[0, 0].tolist()
+    [1.5, 9.5, 5.5]
+    """
+    n_q = ds.sizes["quarter"]
+    out = {}
+    for name in ACCURACY_VARIABLES:
+        if name not in ds:
+            continue
+        da = ds[name]
+        with _quiet():
+            parts = [
+                da.isel(quarter=_window_slice(w, n_q)).mean("quarter", skipna=True) for w in WINDOWS
+            ]
+        stacked = xr.concat(parts, dim="window").transpose("policy", "path", "window", ...)
+        desc = da.attrs.get("description", name)
+        out[f"{name}_window"] = xr.Variable(
+            stacked.dims,
+            stacked.values,
+            attrs={
+                "description": f"{desc}; mean over the quarters of each window "
+                "(transition: first four, steady: last four, horizon: all)",
+                "units": da.attrs.get("units", ""),
+            },
+        )
+    return out
 
 
 def summarize(ds: xr.Dataset, quantiles=(0.1, 0.5, 0.9)) -> pd.DataFrame:
@@ -157,6 +217,21 @@ def summarize(ds: xr.Dataset, quantiles=(0.1, 0.5, 0.9)) -> pd.DataFrame:
             for q in quantiles:
                 tag = f"p{round(q * 100, 6):g}".replace(".", "_")
                 cols[f"{name}_{tag}"] = np.nanquantile(vals, q, axis=1)
+    n_q = ds.sizes["quarter"]
+    for name in ACCURACY_VARIABLES:
+        if name not in ds:
+            continue
+        for w in WINDOWS[:2]:
+            folded = ds[name].isel(quarter=_window_slice(w, n_q))
+            with np.errstate(all="ignore"), _quiet():
+                folded = folded.mean("quarter", skipna=True)
+            folded = folded.transpose(*index_dims, "path")
+            vals = folded.values.reshape(-1, folded.sizes["path"])
+            with np.errstate(all="ignore"), _quiet():
+                cols[f"{name}_{w}_mean"] = np.nanmean(vals, axis=1)
+                for q in quantiles:
+                    tag = f"p{round(q * 100, 6):g}".replace(".", "_")
+                    cols[f"{name}_{w}_{tag}"] = np.nanquantile(vals, q, axis=1)
     if len(index_dims) == 2:
         index = pd.MultiIndex.from_product(
             [ds["policy"].values, ds["territory"].values], names=index_dims

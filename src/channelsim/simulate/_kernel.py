@@ -17,6 +17,8 @@ partners. Array-only: validation, packing and labels live in :mod:`channelsim.si
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -40,6 +42,9 @@ from channelsim.simulate._kernel_steps import (
     FS_APROJ,
     FS_LASTQ,
     FS_LIFT,
+    FS_LVAR,
+    FS_LVL,
+    FS_POST,
     FS_PSLOPE,
     FS_RFAC,
     FS_STEP,
@@ -54,6 +59,7 @@ from channelsim.simulate._kernel_steps import (
     NIS,
     close_quarter,
     close_step,
+    make_commits,
     new_row,
     open_quarter,
     partners_step,
@@ -62,7 +68,7 @@ from channelsim.simulate._kernel_steps import (
     start_step,
 )
 from channelsim.simulate._numba_config import jit, pjit
-from channelsim.world import RECRUIT_ENTITY_BASE
+from channelsim.world import LEVEL_SD0, RECRUIT_ENTITY_BASE
 
 __all__ = [
     "NV",
@@ -86,6 +92,7 @@ P_ATTR = int(Purpose.ATTRITION)
 P_HIRE = int(Purpose.HIRE)
 RBASE = int(RECRUIT_ENTITY_BASE)
 TENURE0 = int(INCUMBENT_TENURE)
+LVAR0 = float(LEVEL_SD0) * float(LEVEL_SD0)
 
 
 @jit
@@ -192,6 +199,8 @@ def run_block(
                 fs[FS_RFAC, t, sl] = 1.0
                 fs[FS_LIFT, t, sl] = 1.0
                 fs[FS_PSLOPE, t, sl] = np.nan  # forces the first effort computation
+                fs[FS_LVL, t, sl] = 1.0
+                fs[FS_LVAR, t, sl] = LVAR0
                 for k in range(4):
                     fs[FS_TR0 + k, t, sl] = trailing0[t, k]
                 is_[IS_FILLED, t, sl] = 1
@@ -238,6 +247,9 @@ def run_block(
         for s in range(S):
             sig[s] = sigma_stage[d, s]
         step_term = np.empty(T)
+        cmt = np.empty((T, S))
+        cm_r = np.empty(S)
+        post = fs[FS_POST]
         tmp = np.empty((11, T))
         step_sales = fs[FS_STEP]
         rfac = fs[FS_RFAC]
@@ -275,13 +287,15 @@ def run_block(
                 z = rng.normal(rng.finish(rng.fold(pre_shock, t), j, 0))
                 eta[t] = rho[d] * eta[t] + sigma_eta[d] * z
                 step_term[t] = season[d, cal_season[j]] + trend[d, t] * cal_m[j] + eta[t]
+                if dynamics:
+                    for s in range(S):
+                        cmt[t, s] = math.exp(lmb[t, s] + step_term[t])
             # 4. partners: moments, transitions, sales
             n_live = partners_step(
                 b, j, d, L, do_q, pout, live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1,
                 g2, st, cum, tr_n, tr_to, W1, W2, Macc, S2acc, Dacc, lmb, step_term, sig, lift,
                 step_sales, eng_cnt, act_cnt, emask, amask, ps_sales, ps_state, e1m, e2m, e_done,
-                amt, amt_done,
-                hit,
+                amt, amt_done, hit, cmt, post, cm_r,
             )  # fmt: skip
             # 5. recruits
             if R > 0:
@@ -290,7 +304,7 @@ def run_block(
                     sigma_stage, h_stage, h_terr, h_cap, rfac, lift, slot_base, slot_cnt, n_rows,
                     live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st, step_sales,
                     eng_cnt, act_cnt, emask, amask, lmb, step_term, sig, ps_sales, ps_state,
-                    ps_kappa, n_new,
+                    ps_kappa, n_new, cmt, post,
                 )  # fmt: skip
             if pout >= 0:
                 for t in range(T):
@@ -299,12 +313,15 @@ def run_block(
                 # 6. statistical forecast, commit and quota of the quarter starting now
                 if qs:
                     open_quarter(
-                        q, L, spq, d, pre_commit, E, fpar, qkind, commit_bias[d], commit_sd[d],
-                        rho[d], Macc, S2acc, Dacc, Mrec, S2rec, mu, vq, fs,
+                        q, L, spq, d, fpar, qkind, target, rho[d], Macc, S2acc, Dacc, Mrec,
+                        S2rec, mu, vq, fs, is_,
                     )  # fmt: skip
                 # 7. booking, timing games, CAM turnover; the quarter's close
                 close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_)
                 if last:
+                    make_commits(
+                        q, pre_commit, E, fpar, comp, commit_bias[d], commit_sd[d], fs, is_
+                    )
                     close_quarter(
                         q, L, spq, fpar, comp, target, fs, is_, by_territory, out[b, :, :, q], tmp
                     )

@@ -35,6 +35,7 @@ from channelsim.policy._pack import (
     F_TTF_STEPS,
     F_VS,
 )
+from channelsim.simulate import _forecaster_nb as fnb
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import finish, row_constants
@@ -43,6 +44,7 @@ from channelsim.simulate._numba_config import jit
 __all__ = [
     "close_quarter",
     "close_step",
+    "make_commits",
     "new_row",
     "open_quarter",
     "partners_step",
@@ -60,12 +62,13 @@ E_THETA, E_RDISC, E_REC, E_EN = (
     _E["enable"],
 )
 E_DEV, E_DORM, E_RET, E_CS = _E["develop"], _E["develop_dormancy"], _E["retention"], _E["co_sell"]
-E_FB, E_FN, E_GB, E_SB = (
-    _E["forecast_bias"],
+E_FN, E_SF, E_SDEV, E_CI = (
     _E["forecast_noise"],
-    _E["gonik_bias"],
-    _E["sandbagging"],
+    _E["signal_forecast"],
+    _E["signal_develop"],
+    _E["commit_incentive"],
 )
+E_KAPPA, E_RHOC = _E["lying_aversion"], _E["ratchet_commit"]
 E_PULL, E_DISC, E_WIN, E_ATT = (
     _E["pull_forward"],
     _E["timing_discount"],
@@ -78,8 +81,9 @@ E_PULL, E_DISC, E_WIN, E_ATT = (
     FS_APROJ, FS_LASTQ, FS_QSALES, FS_ADJ, FS_CARRY, FS_STEP, FS_WPAY, FS_CAPSUM, FS_FILLED,
     FS_QUITS, FS_HIRES, FS_QUOTA, FS_MEAN, FS_VAR, FS_COMMIT, FS_PULL, FS_DFC, FS_DWFC,
     FS_WFC, FS_RFAC, FS_LIFT, FS_TR0, FS_TR1, FS_TR2, FS_TR3, FS_PSLOPE, FS_PCAP,
-) = range(27)  # fmt: skip
-NFS = 27
+    FS_LVL, FS_LVAR, FS_PP, FS_R2, FS_MUF, FS_S2F, FS_POST, FS_COV, FS_DDEV,
+) = range(36)  # fmt: skip
+NFS = 36
 # int state is_[i, t, slot]
 (
     IS_FILLED, IS_VAC, IS_TENURE, IS_NEWPROF, IS_ENGPREV, IS_PLANMAT, IS_ENG, IS_ACT, IS_PM,
@@ -185,6 +189,7 @@ def start_step(
             d_dev = eff[t, sl, 2] - eff[t, 0, 2]
             d_cs = eff[t, sl, 3] - eff[t, 0, 3]
             fs[FS_DFC, t, sl] = eff[t, sl, 4] - eff[t, 0, 4]
+            fs[FS_DDEV, t, sl] = d_dev
             fs[FS_DWFC, t, sl] = fs[FS_WFC, t, sl] - fs[FS_WFC, t, 0]
             o1 = E[E_EN] * d_en
             o2 = E[E_DEV] * d_dev
@@ -259,6 +264,9 @@ def partners_step(
     amt,
     amt_done,
     hit,
+    cmt,
+    post,
+    cm_r,
 ):  # pragma: no cover - numba
     """Every present partner in every slot: the quarter's expected-sales moments (at a
     quarter's first step, from the state before the transition), the end-of-step transition,
@@ -281,6 +289,7 @@ def partners_step(
                 e_done[k] = False
         for s in range(S):
             amt_done[s] = False
+            cm_r[s] = g1[r, s] * cmt[t, s]  # conditional mean at stage s (no policy offset)
         alive = False
         o = row_out[r] if pout >= 0 else -1
         track = o >= 0
@@ -293,6 +302,7 @@ def partners_step(
         sales_t = step_sales[t]
         eng_t = eng_cnt[t]
         act_t = act_cnt[t]
+        post_t = post[t]
         for s in range(S):
             hit[s] = u_h < ppos[r, s]
         for sl in range(n_sl):
@@ -327,6 +337,7 @@ def partners_step(
             if s1 == EX:
                 continue
             alive = True
+            post_t[sl] += cm_r[s1]
             if hit[s1]:
                 if not amt_done[s1]:
                     if not z_done:
@@ -392,6 +403,8 @@ def recruits_step(
     ps_state,
     ps_kappa,
     n_new,
+    cmt,
+    post,
 ):  # pragma: no cover - numba
     """Recruits of step ``j``: one Poisson uniform per territory shared by all slots (each
     with its own rate), slots keyed (step, territory, k); recruits enter at the first stage
@@ -424,9 +437,11 @@ def recruits_step(
             if u_h < ppos[r, 0]:
                 z_a = rng.normal(rng.finish(row_hk[r, 2], j, 0))
                 sale0 = math.exp(lmb[t, 0] + kap + step_term[t] + sig[0] * z_a)
+            cm0 = g1[r, 0] * cmt[t, 0]
             for sl in range(n_sl):
                 if k < n_new[sl]:
                     st[r, sl] = 0
+                    post[t, sl] += cm0
                     sale = sale0 * lift[t, sl]
                     step_sales[t, sl] += sale
                     eng_cnt[t, sl] += emask[0]
@@ -490,12 +505,9 @@ def open_quarter(
     L,
     spq,
     d,
-    pre_commit,
-    E,
     fpar,
     qkind,
-    commit_bias,
-    commit_sd,
+    target,
     rho,
     Macc,
     S2acc,
@@ -505,29 +517,82 @@ def open_quarter(
     mu,
     vq,
     fs,
+    is_,
 ):  # pragma: no cover - numba
-    """The statistical forecast, commit and quota of every slot for quarter ``q``."""
+    """The company's forecast and the quota of every slot for quarter ``q``."""
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     for t in range(T):
-        z = rng.normal(rng.finish(rng.fold(pre_commit, t), q, 0))
         for sl in range(n_sl):
             fp = fpar[sl]
             mn, vr = finish(t, L, Macc[t, sl], S2acc[t, sl], Dacc[t, sl], Mrec, S2rec, mu, vq, rho)
-            sandbag = -E[E_SB] * (fp[F_RATCHET] - fpar[0, F_RATCHET])
-            d_g = fp[F_GONIK] - fpar[0, F_GONIK]
-            shrink = math.exp(-E[E_FB] * fs[FS_DWFC, t, sl] - E[E_GB] * d_g)
-            bias = (commit_bias + sandbag) * shrink
-            sd = commit_sd * math.exp(-E[E_FN] * fs[FS_DFC, t, sl])
-            fs[FS_MEAN, t, sl] = mn
-            fs[FS_VAR, t, sl] = vr
-            fs[FS_COMMIT, t, sl] = mn * math.exp(bias + sd * z)
+            m_hat, v_hat, mu_f, s2_f, pp, r2 = fnb.forecast_prior(
+                mn, vr, fs[FS_LVL, t, sl], fs[FS_LVAR, t, sl]
+            )
+            fs[FS_MEAN, t, sl] = m_hat
+            fs[FS_VAR, t, sl] = v_hat
+            fs[FS_MUF, t, sl] = mu_f
+            fs[FS_S2F, t, sl] = s2_f
+            fs[FS_PP, t, sl] = pp
+            fs[FS_R2, t, sl] = r2 if mn > 0 else -1.0  # -1: nothing expected
+            fs[FS_COV, t, sl] = min(1.0, np.float64(is_[IS_ENGPREV, t, sl]) / target[t])
             quota, full = _quota_update(
                 qkind[sl], fp, fs[FS_LASTQ, t, sl], fs[FS_TR0, t, sl], fs[FS_TR1, t, sl],
-                fs[FS_TR2, t, sl], fs[FS_TR3, t, sl], mn, frac,
+                fs[FS_TR2, t, sl], fs[FS_TR3, t, sl], m_hat, frac,
             )  # fmt: skip
             fs[FS_QUOTA, t, sl] = quota
             fs[FS_LASTQ, t, sl] = full
+
+
+@jit
+def _plan_terms(E, fp, comp_row):  # pragma: no cover - numba
+    """``(c_r, H)``; see :meth:`channelsim.policy.PolicyHooks._plan_terms`."""
+    vs = fp[F_VS]
+    c_r = E[E_CI] * (E[E_RHOC] * fp[F_RATCHET] * (vs * comp_row[0]))
+    h = E[E_CI] * (fp[F_GONIK] + 8.0 * (vs * comp_row[2]))
+    return c_r, h
+
+
+@jit
+def make_commits(q, pre_commit, E, fpar, comp, commit_bias, commit_sd, fs, is_):  # pragma: no cover
+    """Every slot's commit for quarter ``q`` from the booked quarter, then the forecaster's
+    update (the numpy reference's quarter end in :func:`channelsim.world.generate`)."""
+    T, n_sl = fs.shape[1], fs.shape[2]
+    kappa = E[E_KAPPA]
+    for t in range(T):
+        z_rep = rng.normal(rng.finish(rng.fold(pre_commit, t), q, 0))
+        z_sig = rng.normal(rng.finish(rng.fold(pre_commit, t), q, 1))
+        for sl in range(n_sl):
+            booked = fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]
+            mu_f = fs[FS_MUF, t, sl]
+            s2_f = fs[FS_S2F, t, sl]
+            cov = fs[FS_COV, t, sl]
+            log_factor = E[E_SF] * fs[FS_DFC, t, sl] + E[E_SDEV] * fs[FS_DDEV, t, sl]
+            tau = fnb.signal_sd(cov, log_factor, s2_f, commit_sd)
+            m0, v_b, w_b = fnb.belief(mu_f, s2_f, booked, tau, z_sig)
+            sd = fnb.report_sd(commit_sd, s2_f, cov) * math.exp(-E[E_FN] * fs[FS_DFC, t, sl])
+            pm = is_[IS_PLANMAT, t, sl]
+            s_b = math.sqrt(v_b)
+            c_sq, h_sq = _plan_terms(E, fpar[0], comp[0, pm])
+            shift_sq = fnb.solve_shift(kappa, c_sq, h_sq, s_b)
+            if sl == 0:
+                shift = shift_sq
+            else:
+                c_r, h = _plan_terms(E, fpar[sl], comp[sl, pm])
+                shift = fnb.solve_shift(kappa, c_r, h, s_b)
+            r2 = fs[FS_R2, t, sl]
+            has = r2 >= 0.0
+            s2 = math.log1p(r2) if has else 0.0
+            b_opt = fnb.optimism(commit_bias, s2_f, s2, w_b, shift_sq)
+            logc = (m0 + (b_opt + shift_sq)) + (shift - shift_sq) + sd * z_rep
+            fs[FS_COMMIT, t, sl] = math.exp(logc) if has else 0.0
+            lvl, lvar = fnb.forecast_update(
+                booked, fs[FS_POST, t, sl], r2 if has else 0.0, fs[FS_LVL, t, sl],
+                fs[FS_PP, t, sl],
+            )  # fmt: skip
+            fs[FS_LVL, t, sl] = lvl
+            fs[FS_LVAR, t, sl] = lvar
+            fs[FS_POST, t, sl] = 0.0
 
 
 @jit

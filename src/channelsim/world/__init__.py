@@ -11,6 +11,14 @@ from channelsim.world._expected import (
     logistic,
     lognormal_quantiles,
 )
+from channelsim.world._forecaster import (
+    LEVEL_DRIFT,
+    LEVEL_SD0,
+    SHIFT_ITER,
+    SIGNAL_MATURITY,
+    SIGNAL_SD,
+    solve_shift,
+)
 from channelsim.world._process import (
     RECRUIT_ENTITY_BASE,
     ProcessHooks,
@@ -23,13 +31,19 @@ from channelsim.world._process import (
     initial_state,
     quota_update,
     recruit_entity,
+    row_sum,
 )
 from channelsim.world._schema import QuotaRule, StepCalendar, World, WorldError, engaged_stage_mask
 
 __all__ = [
     "HERMITE_NODES",
     "HERMITE_WEIGHTS",
+    "LEVEL_DRIFT",
+    "LEVEL_SD0",
     "RECRUIT_ENTITY_BASE",
+    "SHIFT_ITER",
+    "SIGNAL_MATURITY",
+    "SIGNAL_SD",
     "ProcessHooks",
     "QuotaRule",
     "StepCalendar",
@@ -48,4 +62,6 @@ __all__ = [
     "lognormal_quantiles",
     "quota_update",
     "recruit_entity",
+    "row_sum",
+    "solve_shift",
 ]

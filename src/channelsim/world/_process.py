@@ -7,15 +7,17 @@ in numba; tests hold the two equal on the same keys.
 
 Order within step ``j`` (``m = origin_step + j``):
 
-1. at the first step of a quarter: the statistical forecast of the quarter
-   (:func:`expected_sales`, from the state during the step before), the CAM commit and the
-   quota;
+1. at the first step of a quarter: the company's statistical forecast of the quarter
+   (:func:`expected_sales`, from the state during the step before, corrected by the learnt
+   log-level offset of :mod:`channelsim.world._forecaster`) and the quota;
 2. end-of-step transitions of the previous step's state (key ``TRANSITION``, step ``j``);
 3. recruits enter at the first stage (``RECRUIT_COUNT`` per territory, capability
    ``RECRUIT_KAPPA`` per slot);
 4. the territory shock ``eta`` (``SHOCK``);
 5. sales of every present partner (``HURDLE``, ``AMOUNT``);
-6. at the last step of a quarter: quarter sales and the trailing sales the quota rule uses.
+6. at the last step of a quarter: quarter sales and the trailing sales the quota rule uses;
+   the CAM's commit (belief from the forecast and a private signal keyed ``COMMIT`` k=1,
+   report noise keyed ``COMMIT`` k=0); the forecaster's update on the booked quarter.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from channelsim import rng
 from channelsim.rng import Purpose
+from channelsim.world import _forecaster as fc
 from channelsim.world._expected import expected_sales, logistic
 from channelsim.world._schema import StepCalendar, World, engaged_stage_mask
 
@@ -41,6 +44,7 @@ __all__ = [
     "initial_state",
     "quota_update",
     "recruit_entity",
+    "row_sum",
 ]
 
 #: Random-key entity of recruit slot ``(step j, territory t, slot k)`` is
@@ -67,9 +71,10 @@ class ProcessHooks:
     rates and log sales amounts, and observes each step. Every method of this base class is
     the identity, so ``generate(..., hooks=ProcessHooks())`` equals ``generate(...)`` bit for
     bit. ``generate`` calls them in this order within step ``j`` (see the module docstring):
-    :meth:`step_start`; at a quarter's first step :meth:`commit_params` then
-    :meth:`quarter_start`; :meth:`transition_probs`; :meth:`recruit_rate`; :meth:`log_sales`;
-    :meth:`step_end`; at a quarter's last step :meth:`quarter_end`.
+    :meth:`step_start`; at a quarter's first step :meth:`quarter_start`;
+    :meth:`transition_probs`; :meth:`recruit_rate`; :meth:`log_sales`; :meth:`step_end`; at
+    a quarter's last step :meth:`quarter_end`, :meth:`commit_terms`, :meth:`commit_shift`,
+    :meth:`commit_made`.
 
     Examples
     --------
@@ -93,13 +98,24 @@ class ProcessHooks:
     def step_start(self, j: int) -> None:
         """Called at the start of step ``j``."""
 
-    def commit_params(self, j: int, bias, sd):
-        """Commit bias and noise for the quarter starting at step ``j``; (path, 1) arrays in,
-        arrays broadcasting to (path, territory) out."""
-        return bias, sd
+    def quarter_start(self, q: int, mean, var, quota) -> None:
+        """Observe the company's forecast (mean, variance) and quota (path, territory) of
+        quarter ``q``."""
 
-    def quarter_start(self, q: int, mean, var, commit, quota) -> None:
-        """Observe the statistical forecast, commit and quota (path, territory) of quarter q."""
+    def commit_terms(self, q: int):
+        """``(log_factor, noise_factor)`` broadcasting to (path, territory): the CAM's signal
+        log-sd falls by ``log_factor`` and its report noise is scaled by ``noise_factor``
+        (status quo: 0 and 1)."""
+        return 0.0, 1.0
+
+    def commit_shift(self, q: int, belief_sd):
+        """``(delta, delta_sq)``: the plan's optimal log shift of the report from the belief
+        mean and the status quo plan's (:func:`~channelsim.world._forecaster.solve_shift`);
+        without a policy both are 0 (the status quo's report is the calibrated one)."""
+        return 0.0, 0.0
+
+    def commit_made(self, q: int, commit, belief_mean) -> None:
+        """Observe quarter ``q``'s commits and the CAMs' belief means (path, territory)."""
 
     def transition_probs(self, j: int, probs, state):
         """End-of-step transition probabilities (path, n, state) of the partners in ``state``."""
@@ -139,7 +155,10 @@ class WorldRun:
     eta : (path, territory, step)
     recruits : (path, territory, step) recruits entering
     engaged : (path, territory, step) partners in engaged stages
-    expected, expected_var, commit, quota, quarter_sales : (path, territory, quarter)
+    expected, expected_var : (path, territory, quarter) the model's closed form
+    forecast, forecast_var : (path, territory, quarter) the company's learning forecast
+    belief : (path, territory, quarter) the CAM's belief mean on log sales
+    commit, quota, quarter_sales : (path, territory, quarter)
     """
 
     calendar: StepCalendar
@@ -155,6 +174,9 @@ class WorldRun:
     engaged: np.ndarray
     expected: np.ndarray
     expected_var: np.ndarray
+    forecast: np.ndarray
+    forecast_var: np.ndarray
+    belief: np.ndarray
     commit: np.ndarray
     quota: np.ndarray
     quarter_sales: np.ndarray
@@ -165,6 +187,15 @@ class WorldRun:
         out = np.zeros((self.sales.shape[0], self.eta.shape[1], self.sales.shape[2]))
         np.add.at(out, (slice(None), self.territory), self.sales)
         return out
+
+
+def row_sum(x) -> np.ndarray:
+    """Sums over the last axis, added left to right: ``x.sum(-1)`` may add in another order
+    depending on how many rows there are, and a path's numbers must not depend on how many
+    paths run beside it."""
+    if x.shape[-1] == 0:
+        return np.zeros(x.shape[:-1])
+    return np.cumsum(x, axis=-1)[..., -1]
 
 
 def initial_state(world: World, n_paths: int = 1, draws=None) -> dict:
@@ -312,6 +343,9 @@ def generate(
     out_eng = np.zeros((n_paths, T, n_steps), dtype=np.int64)
     Q = cal.n_quarters
     q_mean, q_var, q_commit, q_quota, q_sales = (np.zeros((n_paths, T, Q)) for _ in range(5))
+    q_fmean, q_fvar, q_belief = (np.zeros((n_paths, T, Q)) for _ in range(3))
+    level = np.ones((n_paths, T))  # the forecaster's level multiplier ...
+    level_var = np.full((n_paths, T), fc.LEVEL_SD0 * fc.LEVEL_SD0)  # ... and its variance
 
     trans = world.trans[draw]  # (path, T, K, K)
     engaged_mask = engaged_stage_mask(world.stage_names)
@@ -348,17 +382,18 @@ def generate(
                 {"state": st, "kappa": kappa, "territory": territory, "eta": eta, "draw": draw},
                 (cal.m[sel], cal.season[sel]),
             )
-            z = rng.normal(rng.key(seed, Purpose.COMMIT, pidx, np.arange(T)[None, :], q))
-            bias = world.commit_bias[draw][:, None]
-            sd = world.commit_sd[draw][:, None]
-            if hooks is not None:
-                bias, sd = hooks.commit_params(j, bias, sd)
+            f_mean, f_var, mu_f, s2_f, q_pp, q_r2 = fc.forecast_prior(mean, var, level, level_var)
+            present0 = (st >= 0) & (st != exited)
+            eng0 = present0 & engaged_mask[np.where(st >= 0, st, exited)]
+            q_cov = np.stack([eng0[:, territory == t].sum(1) for t in range(T)], axis=1)
+            q_cov = np.minimum(1.0, q_cov / world.target_partners)
             q_mean[:, :, q], q_var[:, :, q] = mean, var
-            q_commit[:, :, q] = mean * np.exp(bias + sd * z)
+            q_fmean[:, :, q], q_fvar[:, :, q] = f_mean, f_var
+            q_post = np.zeros((n_paths, T))  # the quarter's realised-state expectation
             frac = cal.quarter_len[q] / spq
-            q_quota[:, :, q], last_quota = quota_update(rule, last_quota, trailing, mean, frac)
+            q_quota[:, :, q], last_quota = quota_update(rule, last_quota, trailing, f_mean, frac)
             if hooks is not None:
-                hooks.quarter_start(q, mean, var, q_commit[:, :, q], q_quota[:, :, q])
+                hooks.quarter_start(q, f_mean, f_var, q_quota[:, :, q])
 
         # 2. transitions of the previous step's state
         safe = np.where(st >= 0, st, 0)
@@ -404,17 +439,18 @@ def generate(
             + world.trend[dp, territory[None, :]] * cal.m[j]
             + eta[pidx, territory[None, :]]
         )
+        sig_s = world.sigma_stage[dp, s]
+        cmean = np.where(present, p_pos * np.exp(log_mean + 0.5 * (sig_s * sig_s)), 0.0)
         if hooks is not None:
             log_mean = hooks.log_sales(j, log_mean)
-        sales = draw_sales(
-            seed, paths, entity, j, p_pos, log_mean, world.sigma_stage[dp, s], present
-        )
+        sales = draw_sales(seed, paths, entity, j, p_pos, log_mean, sig_s, present)
         out_state[:, :, j] = st
         out_sales[:, :, j] = sales
         eng = present & engaged_mask[np.where(st >= 0, st, exited)]
         for t in range(T):
             out_eng[:, t, j] = eng[:, territory == t].sum(1)
-            q_sales[:, t, q] += sales[:, territory == t].sum(1)
+            q_sales[:, t, q] += row_sum(sales[:, territory == t])
+            q_post[:, t] += row_sum(cmean[:, territory == t])
         if hooks is not None:
             hooks.step_end(j, st, sales)
 
@@ -425,6 +461,25 @@ def generate(
             if hooks is not None:
                 booked = hooks.quarter_end(q, booked)
             trailing = np.concatenate([trailing[:, :, 1:], (booked / frac)[:, :, None]], axis=2)
+            # the CAM's commit, then the forecaster learns from the booked quarter
+            tk = np.arange(T)[None, :]
+            z_rep = rng.normal(rng.key(seed, Purpose.COMMIT, pidx, tk, q))
+            z_sig = rng.normal(rng.key(seed, Purpose.COMMIT, pidx, tk, q, 1))
+            log_factor, noise_factor = (0.0, 1.0) if hooks is None else hooks.commit_terms(q)
+            csd = world.commit_sd[draw][:, None]
+            tau = fc.signal_sd(q_cov, log_factor, s2_f, csd)
+            m0, v_b, w_b = fc.belief(mu_f, s2_f, booked, tau, z_sig)
+            sd = fc.report_sd(csd, s2_f, q_cov) * noise_factor
+            shift, shift_sq = (0.0, 0.0) if hooks is None else hooks.commit_shift(q, np.sqrt(v_b))
+            cb = world.commit_bias[draw][:, None]
+            b_opt = fc.optimism(cb, s2_f, np.log1p(q_r2), w_b, shift_sq)
+            logc = fc.commit_log(m0, b_opt, shift, shift_sq, sd, z_rep)
+            pos_q = q_mean[:, :, q] > 0
+            q_commit[:, :, q] = np.where(pos_q, np.exp(logc), 0.0)
+            q_belief[:, :, q] = m0 + b_opt
+            if hooks is not None:
+                hooks.commit_made(q, q_commit[:, :, q], q_belief[:, :, q])
+            level, level_var = fc.forecast_update(booked, q_post, q_r2, level, q_pp)
 
     return WorldRun(
         calendar=cal,
@@ -440,6 +495,9 @@ def generate(
         engaged=out_eng,
         expected=q_mean,
         expected_var=q_var,
+        forecast=q_fmean,
+        forecast_var=q_fvar,
+        belief=q_belief,
         commit=q_commit,
         quota=q_quota,
         quarter_sales=q_sales,
