@@ -146,6 +146,21 @@ def test_zero_precision_steps_carry_nothing():
     assert not np.isclose(ll[1], kalman_loglik_np(y[1:2, [0, 1, 5]], W[1:2, [0, 1, 5]], ss)[0])
 
 
+def test_bad_input_names_every_problem():
+    ss = structural_model(0.9, 0.05, 0.01, 0.02, 4)
+    with pytest.raises(ValueError, match=r"negative precisions") as err:
+        kalman_loglik_np(np.zeros((2, 5)), -np.ones((2, 5)), ss)
+    with pytest.raises(ValueError, match=r"not finite in 1 cells"):
+        kalman_loglik_np(np.array([[np.nan, 0.0]]), np.ones((1, 2)), ss)
+    with pytest.raises(ValueError, match=r"last \(step\) dims differ"):
+        kalman_loglik_np(np.zeros((2, 5)), np.ones((2, 4)), ss)
+    with pytest.raises(ValueError, match=r"phi must be in \(0, 1\]; sigma_trend") as err:
+        structural_model(1.2, 0.05, -0.01, 0.02, 4)
+    with pytest.raises(ValueError, match=r"prec must be .*; step outside 0..2") as err:
+        cell_statistics([1.0, 2.0], [1.0, 0.0], [0, 0], [0, 3], 1, 3)
+    assert "cell_statistics" in str(err.value)
+
+
 def _pt_model(n_terr, n_season):
     import pytensor.tensor as pt
 

@@ -144,6 +144,22 @@ def structural_model(
     >>> ss.T.shape, ss.Z.tolist()
     ((5, 5), [1.0, 0.0, 1.0, 0.0, 0.0])
     """
+    problems = []
+    for name, val, low_open in (
+        ("phi", phi, True),
+        ("sigma_level", sigma_level, False),
+        ("sigma_trend", sigma_trend, False),
+        ("sigma_season", sigma_season, False),
+    ):
+        if isinstance(val, (int, float, np.ndarray, np.generic)):
+            v = np.asarray(val, float)
+            ok = (v > 0) & (v <= 1) if name == "phi" else v >= 0
+            if not np.all(ok & np.isfinite(v)):
+                problems.append(f"{name} must be {'in (0, 1]' if low_open else '>= 0'}")
+    if int(n_season) < 0:
+        problems.append(f"n_season must be >= 0, got {n_season}")
+    if problems:
+        raise ValueError("structural_model: " + "; ".join(problems))
     S = int(n_season) if n_season and n_season > 1 else 0
     k = 2 + (S - 1 if S else 0)
 
@@ -220,7 +236,25 @@ def cell_statistics(resid, prec, terr, step, n_terr: int, n_steps: int):
     """
     resid = np.asarray(resid, float)
     prec = np.asarray(prec, float)
-    cell = np.asarray(terr) * n_steps + np.asarray(step)
+    terr, step = np.asarray(terr), np.asarray(step)
+    problems = []
+    if not resid.shape == prec.shape == terr.shape == step.shape or resid.ndim != 1:
+        problems.append(
+            f"resid, prec, terr, step must be 1-d of one length, got shapes {resid.shape}, "
+            f"{prec.shape}, {terr.shape}, {step.shape}"
+        )
+    else:
+        if not np.all(np.isfinite(resid)):
+            problems.append("resid has non-finite values")
+        if not np.all(np.isfinite(prec) & (prec > 0)):
+            problems.append("prec must be finite and > 0")
+        if terr.size and (terr.min() < 0 or terr.max() >= n_terr):
+            problems.append(f"terr outside 0..{n_terr - 1}")
+        if step.size and (step.min() < 0 or step.max() >= n_steps):
+            problems.append(f"step outside 0..{n_steps - 1}")
+    if problems:
+        raise ValueError("cell_statistics: " + "; ".join(problems))
+    cell = terr * n_steps + step
     size = n_terr * n_steps
     W = np.bincount(cell, weights=prec, minlength=size)
     s1 = np.bincount(cell, weights=prec * resid, minlength=size)
@@ -254,13 +288,37 @@ def cell_statistics_pt(resid, prec, terr, step, n_terr: int, n_steps: int):
 # --------------------------------------------------------------------------- filters
 
 
+def _check_obs(y: np.ndarray, W: np.ndarray) -> None:
+    """Raise one ValueError naming every problem with the cell means ``y`` and precisions ``W``."""
+    problems = []
+    if y.ndim < 1 or W.ndim < 1 or y.shape[-1] != W.shape[-1]:
+        problems.append(f"y has shape {y.shape} and W {W.shape}: the last (step) dims differ")
+    if not np.all(np.isfinite(W)):
+        problems.append("W has non-finite values")
+    elif np.any(W < 0):
+        problems.append(f"W has {int(np.sum(W < 0))} negative precisions")
+    if not problems:
+        bad = (np.broadcast_to(W, np.broadcast_shapes(y.shape, W.shape)) > 0) & ~np.isfinite(y)
+        if bad.any():
+            problems.append(f"y is not finite in {int(bad.sum())} cells with W > 0")
+    if problems:
+        raise ValueError("state-space observations: " + "; ".join(problems))
+
+
 def _filter_np(y, W, ss: StateSpace, keep: bool = False):
-    """Forward pass over steps, batched over leading dims; returns (ll, filtered, predicted)."""
+    """Forward pass over steps, batched over leading dims; returns (ll, a_filt, P_filt)."""
     y = np.asarray(y, float)
     W = np.asarray(W, float)
+    _check_obs(y, W)
     Z = np.asarray(ss.Z, float)
     batch = np.broadcast_shapes(
-        y.shape[:-1], np.shape(ss.a0)[:-1], np.shape(ss.P0)[:-2], np.shape(ss.T)[:-2]
+        y.shape[:-1],
+        W.shape[:-1],
+        np.shape(ss.a0)[:-1],
+        np.shape(ss.c)[:-1],
+        np.shape(ss.P0)[:-2],
+        np.shape(ss.T)[:-2],
+        np.shape(ss.RQR)[:-2],
     )
     k = Z.shape[0]
     a = np.broadcast_to(ss.a0, (*batch, k)).astype(float)
