@@ -429,8 +429,7 @@ def kalman_loglik_pt(y, W, ss: StateSpace):
         a_f = a + g * PZ * v[:, None]
         P_f = P - g[:, :, None] * PZ[:, :, None] * PZ[:, None, :]
         ll = -0.5 * (pt.log(S) + w * v * v / S)
-        # batched products as broadcast-and-sum (C-compiled elementwise ops; a batched
-        # matmul would loop over territories in Python)
+        # batched products as broadcast-and-sum: C-compiled elementwise ops and reductions
         a_n = (T * a_f[:, None, :]).sum(axis=-1) + c
         TP = (T[..., :, :, None] * P_f[:, None, :, :]).sum(axis=-2)
         P_n = (TP[:, :, :, None] * Tt[..., None, :, :]).sum(axis=-2) + RQR
