@@ -62,9 +62,13 @@ def test_truth_world_matches_the_book(truth_case):
     w = world_after_run(world, run, 15)
     assert w.origin_period == book.periods[15]
     states = dict(zip(book.partner_ids, book.states()[:, 14], strict=True))
-    for pid, s in zip(w.partner_ids, w.partner_state, strict=True):
-        if pid in states and states[pid] >= 0:
-            assert states[pid] == s
+    in_book = [
+        (pid, s)
+        for pid, s in zip(w.partner_ids, w.partner_state, strict=True)
+        if states.get(pid, -1) >= 0
+    ]
+    assert len(in_book) >= 0.5 * w.n_partners  # most of the world's partners are in the book
+    assert all(states[pid] == s for pid, s in in_book)
 
 
 def test_backtest_scores_every_level_and_baseline(truth_case):

@@ -1,4 +1,4 @@
-"""Calibration (opt-in, ``--run-slow``): forecasts from known parameters cover as they say.
+"""Calibration (ci tier, ``--run-ci -m ci``): forecasts from known parameters cover as they say.
 
 Books are drawn from known parameters with 48 territories; forecasts come from the TRUE
 world at each backtest origin (:func:`channelsim.forecast.truth_fitter`), 500 draws, recruits
@@ -30,7 +30,7 @@ def _calibration_records(seed: int):
     return res
 
 
-@pytest.mark.slow
+@pytest.mark.ci
 @pytest.mark.parametrize("seed", [101, 202])
 def test_territory_intervals_cover_and_pits_are_uniform(seed):
     res = _calibration_records(seed)
@@ -57,7 +57,7 @@ def test_territory_intervals_cover_and_pits_are_uniform(seed):
     assert ks_p > 0.01
 
 
-@pytest.mark.slow
+@pytest.mark.ci
 def test_fitted_model_territory_calibration():
     """The same check with forecasts from a model fitted by NUTS (one origin, 6 months)."""
     world = draw_world(N_TERRITORIES, 15 * N_TERRITORIES, "M", seed=303)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from channelsim.cli import main
-from channelsim.forecast import file_hash, read_provenance, truth_fitter
+from channelsim.forecast import file_hash, read_provenance
 from tests._fixtures_forecast import StubModel
 
 
@@ -112,41 +112,14 @@ def test_quota_cli(model_file, tmp_path):
     assert main([*base, "--year", "2024", "--probability", "1.5"]) == 2
 
 
-def test_backtest_cli_resumes(truth_case, tmp_path, monkeypatch, capsys):
-    world, run, book = truth_case
+def test_backtest_cli_bad_input(truth_case, tmp_path):
+    """Bad input exits 2 before any fit (the real refits and resume run in the ci tier:
+    tests/test_ci_paths.py)."""
+    _, _, book = truth_case
     files = book.to_csv_dir(tmp_path / "book")
-    fitted = []
-
-    def fake_model_fitter(method, draws, progress=False):
-        fit = truth_fitter(world, run)
-
-        def counting(b, seed):
-            fitted.append(seed)
-            return fit(b, seed)
-
-        counting.fingerprint = f"truth-{method}"
-        return counting
-
-    monkeypatch.setattr("channelsim.forecast._backtest.model_fitter", fake_model_fitter)
+    args = ["backtest", str(files[0]), "--territories", str(files[2]), "--horizon", "2"]
     out = tmp_path / "bt" / "backtest.csv"
-    args = [
-        "backtest", str(files[0]), "--territories", str(files[2]), "--windows", "2",
-        "--horizon", "2", "--draws", "20", "--seed", "1", "--out", str(out),
-        "--records", str(tmp_path / "bt" / "records.parquet"),
-    ]  # fmt: skip
-    assert main(args) == 0
-    summary = pd.read_csv(out)
-    assert {"level", "stage", "method", "mase", "coverage_80"} <= set(summary.columns)
-    assert len(fitted) == 2
-    assert sorted(p.name for p in (tmp_path / "bt" / "backtest.csv.windows").iterdir()) == [
-        "window_000.parquet",
-        "window_001.parquet",
-    ]
-    capsys.readouterr()
-    assert main(args) == 0  # resumes: nothing refitted, same summary
-    assert len(fitted) == 2
-    assert "resumed: 2 of 2" in capsys.readouterr().err
-    pd.testing.assert_frame_equal(pd.read_csv(out), summary)
-    assert read_provenance(out)["seed"] == 1
-    # a book too short for the windows asked for is bad input
-    assert main([*args, "--windows", "9"]) == 2
+    assert main([*args, "--windows", "9", "--out", str(out)]) == 2  # book too short
+    assert main([*args, "--windows", "1", "--out", str(tmp_path / "bt.txt")]) == 2
+    assert main([*args, "--windows", "1", "--draws", "1", "--out", str(out)]) == 2
+    assert not out.exists()

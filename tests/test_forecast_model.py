@@ -56,21 +56,26 @@ def test_cli_forecast_and_quota_with_fitted_model(fc_model_file, model, tmp_path
 
 
 def test_newer_actuals_move_the_origin(model):
-    newer = newer_actuals(model, 3, seed=4)
+    # the first seed from 4 whose newer actuals hold a recruited partner (checked below)
+    seed = next(
+        s
+        for s in range(4, 64)
+        if any(p.startswith("NEW-") for p in newer_actuals(model, 3, seed=s).partner_ids)
+    )
+    newer = newer_actuals(model, 3, seed=seed)
     w = world_from_newer_actuals(model, newer, draws=6, seed=1)
     assert w.n_draws == 6
     assert w.origin_period == newer.periods[-1] + 1
     assert w.origin_step == len(model.book.periods) + 3
     last = dict(zip(newer.partner_ids, newer.states()[:, -1], strict=True))
     ids = dict(zip(w.partner_ids, w.partner_state, strict=True))
-    for pid, s in last.items():
-        if 0 <= s < w.exited:
-            assert ids[pid] == s  # every partner present in the newer actuals, new ones too
-    gone = [p for p in model.book.partner_ids if p not in last]
-    assert all(ids[p] == w.exited for p in gone if p in ids)
+    present = {pid: s for pid, s in last.items() if 0 <= s < w.exited}
+    assert present and all(ids[pid] == s for pid, s in present.items())  # new ones too
+    gone = [p for p in model.book.partner_ids if p not in last and p in ids]
+    assert all(ids[p] == w.exited for p in gone)
     new = [i for i, p in enumerate(w.partner_ids) if p.startswith("NEW-")]
-    if new:  # population capabilities, one per draw
-        assert np.all(np.isfinite(w.kappa[:, new]))
+    assert new, "the newer actuals recruited no partner; pick another seed"
+    assert np.all(np.isfinite(w.kappa[:, new]))  # population capabilities, one per draw
     fc = forecast(w, 2, seed=3)
     assert fc.periods[0] == newer.periods[-1] + 1
 

@@ -104,7 +104,8 @@ def test_posterior_shapes(fitted_model, model_book):
 
 def test_fit_info_and_sample_stats(fitted_model):
     info = fitted_model.fit_info
-    assert info["sampler"] == "pymc" and info["compile_s"] >= 0 and info["sampling_s"] > 0
+    assert info["sampler"] == "pymc" and info["sampling_s"] > 0
+    assert 0 <= info["compile_s"] < info["wall_s"] and info["sampling_s"] < info["wall_s"]
     st = fitted_model.idata.sample_stats
     assert {"diverging", "sales_tree_depth", "lifecycle_tree_depth"} <= set(st.data_vars)
 
@@ -120,7 +121,8 @@ def test_diagnostics_warning_names_the_worst_parameters(fitted_model):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DiagnosticsWarning)
         d = lenient.check_diagnostics()
-    assert np.isfinite(d.max_rhat) and d.divergences >= 0
+    assert d.ok and np.isfinite(d.max_rhat) and d.max_rhat < 10.0
+    assert d.divergences == int(fitted_model.idata.sample_stats["diverging"].sum())
     assert "max R-hat" in str(d)
 
 
@@ -150,7 +152,7 @@ def test_to_world_fills_every_field(fitted_model, model_book):
     assert w.origin_step == len(model_book.periods)
     assert w.trailing_sales.shape == (len(model_book.territory_ids), 4)
     assert np.all(w.trailing_sales > 0)
-    assert w.last_quota is not None and np.all(w.last_quota > 0)
+    assert w.last_quota.shape == (len(model_book.territory_ids),) and np.all(w.last_quota > 0)
     np.testing.assert_array_equal(
         w.target_partners, model_book.territories["target_partners"].to_numpy(float)
     )

@@ -1,8 +1,11 @@
-"""Parameter recovery and simulation-based calibration (slow: run with ``--run-slow``).
+"""Parameter recovery and simulation-based calibration (ci tier: ``--run-ci -m ci``).
 
 * SBC: worlds drawn from the model's own priors (:func:`channelsim.model.make_prior_book`),
   each fitted; the rank of every true population parameter among thinned posterior draws is
-  uniform (chi-square over rank bins, p > 0.01 per parameter family).
+  uniform: a chi-square test over rank bins per parameter family, Bonferroni-corrected over
+  the families (family-wise level 0.01, so a correct model fails by chance at most 1% of the
+  time). The ci tier fits 10 small worlds (3 territories, 20 partners, 18 months; 2 x 200
+  draws); the slow tier (``--run-slow``) 24 larger ones (3 x 30 x 24; 2 x 300 draws).
 * The example book: 90% central intervals hold at least 80% of the true population
   parameters of :func:`channelsim.datasets.example_world`, with no divergence and max R-hat
   <= 1.01.
@@ -23,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
-
-N_WORLDS = int(os.environ.get("CHANNELSIM_SBC_WORLDS", 24))
+#: Worlds of the ci tier's SBC (``CHANNELSIM_SBC_WORLDS`` overrides; at least 10).
+N_WORLDS = int(os.environ.get("CHANNELSIM_SBC_WORLDS", 10))
 RANK_DRAWS = 49
+#: Family-wise false-alarm rate of the SBC, split over the families (Bonferroni).
+SBC_ALPHA = 0.01
 
 
 def _out(tmp_path: Path, name: str) -> Path:
@@ -101,6 +105,7 @@ def coverage_table(posterior, truth: dict, prob: float = 0.9) -> list[dict]:
     return rows
 
 
+@pytest.mark.ci
 def test_example_book_recovery(tmp_path):
     from channelsim.datasets import load_example
     from channelsim.model import ChannelModel, DiagnosticsWarning
@@ -137,7 +142,8 @@ def test_example_book_recovery(tmp_path):
     assert diag.max_rhat <= 1.01
 
 
-def test_sbc_ranks_are_uniform(tmp_path):
+def run_sbc(n_worlds: int, book_shape: tuple[int, int, int], draws: int, tune: int) -> dict:
+    """Fit ``n_worlds`` prior worlds; rank p-values per family and the fits' diagnostics."""
     from channelsim.model import ChannelModel, DiagnosticsWarning, make_prior_book
     from channelsim.model._assemble import POPULATION_VARS
     from channelsim.model._sbc import chi2_uniformity, sbc_ranks
@@ -145,14 +151,14 @@ def test_sbc_ranks_are_uniform(tmp_path):
     ranks: dict[str, list[np.ndarray]] = {}
     fits = []
     t0 = time.perf_counter()
-    for k in range(N_WORLDS):
+    for k in range(n_worlds):
         seed = 1000 + k
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book, _, truth = make_prior_book(3, 30, 24, seed=seed, amount_location=8.0)
+            book, _, truth = make_prior_book(*book_shape, seed=seed, amount_location=8.0)
         model = ChannelModel(
-            draws=300,
-            tune=400,
+            draws=draws,
+            tune=tune,
             chains=2,
             target_accept=0.9,
             amount_location=8.0,
@@ -183,15 +189,38 @@ def test_sbc_ranks_are_uniform(tmp_path):
         name: np.histogram(np.concatenate(v), bins=np.linspace(0, RANK_DRAWS + 1, 6))[0].tolist()
         for name, v in ranks.items()
     }
-    summary = {
-        "worlds": N_WORLDS,
+    threshold = SBC_ALPHA / len(pvals)
+    return {
+        "worlds": n_worlds,
+        "book_shape": list(book_shape),
+        "draws": draws,
+        "tune": tune,
         "wall_s": time.perf_counter() - t0,
+        "families": len(pvals),
+        "threshold": threshold,
         "p_values": pvals,
         "histograms": hist,
         "fits": fits,
     }
-    _out(tmp_path, "sbc.json").write_text(json.dumps(summary, indent=1))
-    print(json.dumps({"p_values": pvals, "histograms": hist}))
-    bad = {k: v for k, v in pvals.items() if not v > 0.01}
-    assert not bad, bad
+
+
+def _check_sbc(summary: dict, tmp_path: Path, name: str) -> None:
+    _out(tmp_path, name).write_text(json.dumps(summary, indent=1))
+    pvals = summary["p_values"]
+    print(json.dumps({k: summary[k] for k in ("worlds", "wall_s", "threshold", "p_values")}))
+    assert summary["families"] >= 10  # every population family was ranked
     assert all(math.isfinite(p) for p in pvals.values())
+    bad = {k: v for k, v in pvals.items() if not v > summary["threshold"]}
+    assert not bad, (bad, summary["histograms"])
+
+
+@pytest.mark.ci
+def test_sbc_ranks_are_uniform(tmp_path):
+    assert N_WORLDS >= 10
+    _check_sbc(run_sbc(N_WORLDS, (3, 20, 18), draws=200, tune=300), tmp_path, "sbc.json")
+
+
+@pytest.mark.slow
+def test_sbc_ranks_are_uniform_on_larger_worlds(tmp_path):
+    n = int(os.environ.get("CHANNELSIM_SBC_WORLDS_SLOW", 24))
+    _check_sbc(run_sbc(n, (3, 30, 24), draws=300, tune=400), tmp_path, "sbc_slow.json")

@@ -39,7 +39,8 @@ def test_world_validation_lists_every_problem(small_world):
         World(**d)
     msg = str(err.value)
     assert "a_stage: expected shape (1, 6)" in msg
-    assert len(err.value.problems) >= 1
+    assert "trans rows must be probabilities" in msg and "partner_state: state codes" in msg
+    assert len(err.value.problems) == 3  # all three injected problems, each once
 
 
 def test_world_validation_checks_probabilities(small_world):

@@ -283,14 +283,17 @@ class World:
             "P": self.n_partners,
             "Z": self.n_seasons,
         }
+        bad: set[str] = set()  # arrays with a wrong shape: their values are not checked
         for name, letters in _DRAW_ARRAYS.items():
             arr = getattr(self, name)
             expected = (D, *(dims[c] for c in letters))
             if arr.shape != expected:
+                bad.add(name)
                 problems.append(
                     f"{name}: expected shape {expected} (draw, {letters or '-'}), got {arr.shape}"
                 )
             elif not np.all(np.isfinite(arr)):
+                bad.add(name)
                 problems.append(f"{name}: contains NaN or infinite values")
         for name, shape in (
             ("partner_territory", (dims["P"],)),
@@ -299,6 +302,7 @@ class World:
             ("target_partners", (dims["T"],)),
         ):
             if getattr(self, name).shape != shape:
+                bad.add(name)
                 problems.append(f"{name}: expected shape {shape}, got {getattr(self, name).shape}")
         if self.last_quota is not None and self.last_quota.shape != (dims["T"],):
             problems.append(
@@ -313,28 +317,35 @@ class World:
             problems.append(f"origin_period {self.origin_period} must have freq {freq}")
         if self.stage_names not in (STAGES, ("active",)):
             problems.append(f"stage_names must be {STAGES} or ('active',), got {self.stage_names}")
-        if not problems:
-            if (
-                np.any(self.sigma_stage <= 0)
-                or np.any(self.sd_kappa < 0)
-                or np.any(self.sigma_eta < 0)
-            ):
-                problems.append("sigma_stage must be > 0; sd_kappa and sigma_eta >= 0")
-            if np.any(self.recruit_rate < 0):
-                problems.append("recruit_rate must be >= 0")
-            if np.any(np.abs(self.rho) >= 1):
-                problems.append("rho must be in (-1, 1)")
+            bad.add("stage_names")
+
+        def ok(*names: str) -> bool:
+            return not bad.intersection(names)
+
+        if ok("sigma_stage", "sd_kappa", "sigma_eta") and (
+            np.any(self.sigma_stage <= 0) or np.any(self.sd_kappa < 0) or np.any(self.sigma_eta < 0)
+        ):
+            problems.append("sigma_stage must be > 0; sd_kappa and sigma_eta >= 0")
+        if ok("recruit_rate") and np.any(self.recruit_rate < 0):
+            problems.append("recruit_rate must be >= 0")
+        if ok("rho") and np.any(np.abs(self.rho) >= 1):
+            problems.append("rho must be in (-1, 1)")
+        if ok("trans", "stage_names"):
             if np.any(self.trans < 0) or not np.allclose(self.trans.sum(-1), 1.0, atol=1e-9):
                 problems.append("trans rows must be probabilities summing to 1")
             elif np.any(self.trans[:, :, self.exited, self.exited] != 1.0):
                 problems.append("trans: the exited state must be absorbing")
-            pt, ps = self.partner_territory, self.partner_state
-            if pt.size and (pt.min() < 0 or pt.max() >= dims["T"]):
-                problems.append("partner_territory: indices out of range")
-            if ps.size and (ps.min() < 0 or ps.max() >= dims["K"]):
-                problems.append("partner_state: state codes out of range")
-            if np.any(self.target_partners <= 0):
-                problems.append("target_partners must be > 0")
+        pt, ps = self.partner_territory, self.partner_state
+        if ok("partner_territory") and pt.size and (pt.min() < 0 or pt.max() >= dims["T"]):
+            problems.append("partner_territory: indices out of range")
+        if (
+            ok("partner_state", "stage_names")
+            and ps.size
+            and (ps.min() < 0 or ps.max() >= dims["K"])
+        ):
+            problems.append("partner_state: state codes out of range")
+        if ok("target_partners") and np.any(self.target_partners <= 0):
+            problems.append("target_partners must be > 0")
         if problems:
             raise WorldError(problems)
 
