@@ -66,7 +66,19 @@ def test_objective_reductions(sweep_ds):
         "pay_cost_ratio",
         "programme_cost",
         "cam_attrition",
+    } | {
+        f"{v}_{w}"
+        for v in ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
+        for w in ("transition", "steady")
     }
+    # a window reads only its quarters: the first four, the last four
+    w = objective_values(fake_ds, ["commit_ape_transition", "stat_bias_steady"])
+    np.testing.assert_allclose(
+        w.commit_ape_transition, fake_ds.commit_ape.isel(quarter=slice(0, 4)).mean("quarter")
+    )
+    np.testing.assert_allclose(
+        w.stat_bias_steady, abs(fake_ds.stat_bias.isel(quarter=slice(-4, None)).mean("quarter"))
+    )
 
 
 def test_pareto_front():

@@ -9,7 +9,7 @@ import pytest
 
 from channelsim.datasets import example_world
 from channelsim.policy import POLICY_PRESETS, EffectSizes, Policy, PolicyHooks, pack_policies
-from channelsim.simulate import simulate
+from channelsim.simulate import simulate, summarize
 from channelsim.world import ProcessHooks, generate, solve_shift
 
 
@@ -102,3 +102,10 @@ def test_steady_state_stat_bias_every_named_policy(world):
     # during the transition the level shift of the strongest programme shows
     trans = ds["stat_bias_window"].sel(window="transition").mean("path")
     assert float(trans.max()) > float(steady.max())
+    # summarize gives the same windows per policy
+    df = summarize(ds)
+    np.testing.assert_allclose(df["stat_bias_steady_mean"].to_numpy(), steady.values)
+    np.testing.assert_allclose(
+        df["commit_ape_transition_mean"].to_numpy(),
+        ds["commit_ape_window"].sel(window="transition").mean("path"),
+    )

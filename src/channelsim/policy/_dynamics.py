@@ -132,6 +132,7 @@ class PolicyHooks(ProcessHooks):
         self.kpi = packed.kpi[0]
         self.comp = packed.comp[0]
         self.comp_sq = packed.comp[1]
+        self.kpi_sq = packed.kpi[1]
         self.effects = effects
         self.reference = reference
         self.trace: Trace | None = None
@@ -243,24 +244,26 @@ class PolicyHooks(ProcessHooks):
         log_factor = ef.signal_forecast * self.d_fc + ef.signal_develop * self.d_dev
         return log_factor, np.exp(-ef.forecast_noise * self.d_fc)
 
-    def _plan_terms(self, fp, comp):
+    def _plan_terms(self, fp, comp, kpi):
         """``(c_r, H)`` of a plan at the seats' plan maturity: the ratchet's marginal cost of
-        a higher commit and the median pull of the Gonik schedule and accuracy pay."""
+        a higher commit and the median pull of the Gonik schedule, the accuracy pay and the
+        forecast-accuracy KPI weight."""
         ef = self.effects
         cm = comp[self.plan_mat]
         vs = fp[F_VS]
         c_r = ef.commit_incentive * (ef.ratchet_commit * fp[F_RATCHET] * (vs * cm[..., 0]))
-        h = ef.commit_incentive * (fp[F_GONIK] + 8.0 * (vs * cm[..., 2]))
+        km = kpi[self.plan_mat]
+        h = ef.commit_incentive * (fp[F_GONIK] + 8.0 * (vs * cm[..., 2] + (1.0 - vs) * km[..., 4]))
         return c_r, h
 
     def commit_shift(self, q: int, belief_sd):
         kappa = self.effects.lying_aversion
-        c_sq, h_sq = self._plan_terms(self.fp_sq, self.comp_sq)
+        c_sq, h_sq = self._plan_terms(self.fp_sq, self.comp_sq, self.kpi_sq)
         shift_sq = solve_shift(kappa, c_sq, h_sq, belief_sd)
         if self.reference is None:
             shift = shift_sq
         else:
-            c_r, h = self._plan_terms(self.fp, self.comp)
+            c_r, h = self._plan_terms(self.fp, self.comp, self.kpi)
             shift = solve_shift(kappa, c_r, h, belief_sd)
         self.shift_q = shift
         return shift, shift_sq

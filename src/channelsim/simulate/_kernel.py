@@ -320,7 +320,7 @@ def run_block(
                 close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_)
                 if last:
                     make_commits(
-                        q, pre_commit, E, fpar, comp, commit_bias[d], commit_sd[d], fs, is_
+                        q, pre_commit, E, fpar, comp, kpi, commit_bias[d], commit_sd[d], fs, is_
                     )
                     close_quarter(
                         q, L, spq, fpar, comp, target, fs, is_, by_territory, out[b, :, :, q], tmp

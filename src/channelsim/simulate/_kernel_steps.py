@@ -545,16 +545,18 @@ def open_quarter(
 
 
 @jit
-def _plan_terms(E, fp, comp_row):  # pragma: no cover - numba
+def _plan_terms(E, fp, comp_row, kpi_row):  # pragma: no cover - numba
     """``(c_r, H)``; see :meth:`channelsim.policy.PolicyHooks._plan_terms`."""
     vs = fp[F_VS]
     c_r = E[E_CI] * (E[E_RHOC] * fp[F_RATCHET] * (vs * comp_row[0]))
-    h = E[E_CI] * (fp[F_GONIK] + 8.0 * (vs * comp_row[2]))
+    h = E[E_CI] * (fp[F_GONIK] + 8.0 * (vs * comp_row[2] + (1.0 - vs) * kpi_row[4]))
     return c_r, h
 
 
 @jit
-def make_commits(q, pre_commit, E, fpar, comp, commit_bias, commit_sd, fs, is_):  # pragma: no cover
+def make_commits(
+    q, pre_commit, E, fpar, comp, kpi, commit_bias, commit_sd, fs, is_
+):  # pragma: no cover - numba
     """Every slot's commit for quarter ``q`` from the booked quarter, then the forecaster's
     update (the numpy reference's quarter end in :func:`channelsim.world.generate`)."""
     T, n_sl = fs.shape[1], fs.shape[2]
@@ -573,12 +575,12 @@ def make_commits(q, pre_commit, E, fpar, comp, commit_bias, commit_sd, fs, is_):
             sd = fnb.report_sd(commit_sd, s2_f, cov) * math.exp(-E[E_FN] * fs[FS_DFC, t, sl])
             pm = is_[IS_PLANMAT, t, sl]
             s_b = math.sqrt(v_b)
-            c_sq, h_sq = _plan_terms(E, fpar[0], comp[0, pm])
+            c_sq, h_sq = _plan_terms(E, fpar[0], comp[0, pm], kpi[0, pm])
             shift_sq = fnb.solve_shift(kappa, c_sq, h_sq, s_b)
             if sl == 0:
                 shift = shift_sq
             else:
-                c_r, h = _plan_terms(E, fpar[sl], comp[sl, pm])
+                c_r, h = _plan_terms(E, fpar[sl], comp[sl, pm], kpi[sl, pm])
                 shift = fnb.solve_shift(kappa, c_r, h, s_b)
             r2 = fs[FS_R2, t, sl]
             has = r2 >= 0.0
