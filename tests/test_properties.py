@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channelsim.data import BookValidationError, load_book
-from channelsim.policy import SAMPLE_PARAMETERS, EffectSizes, Policy
+from channelsim.policy import EFFECT_BOUNDS, SAMPLE_PARAMETERS, EffectSizes, Policy
 
 BOUNDED = settings(
     max_examples=12,
@@ -31,14 +31,7 @@ BOUNDED = settings(
 
 #: Effect sizes with their own valid range (EffectSizes refuses values outside it); every
 #: other effect size (the offsets) is valid in [-50, 50].
-BOUNDED_EFFECTS = {
-    "effort_sensitivity": (0.0, 50.0),
-    "ratchet_discount": (0.0, 1.0),
-    "pull_forward": (0.0, 1.0),
-    "timing_discount": (0.0, 0.99),
-    "timing_window": (1e-6, 0.99),
-    "attrition_attainment": (0.0, 50.0),
-}
+BOUNDED_EFFECTS = EFFECT_BOUNDS
 
 
 def effect_ranges(offset: float) -> dict[str, tuple[float, float]]:

@@ -15,8 +15,8 @@ from tests._chromium import DevToolsPage
 
 
 @pytest.fixture(scope="module")
-def report(fake_ds, tmp_path_factory):
-    comp = compare(fake_ds, meta={"title": "Hiring profiles", "seed": 7, "version": "test"})
+def report(sweep_ds, tmp_path_factory):
+    comp = compare(sweep_ds, meta={"title": "Hiring profiles", "seed": 7, "version": "test"})
     files = write_report(comp, tmp_path_factory.mktemp("interactive"))
     return comp, files
 

@@ -80,8 +80,8 @@ def test_model_view_has_a_diagnostics_badge(fitted_model):
     assert "not fitted" in unfitted.all_text
 
 
-def test_comparison_view(fake_ds):
-    comp = compare(fake_ds)
+def test_comparison_view(sweep_ds):
+    comp = compare(sweep_ds)
     page = _Page(comp._repr_html_())
     text = page.all_text
     p = int(comp.top(1).index[0])

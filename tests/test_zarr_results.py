@@ -18,7 +18,6 @@ from channelsim.scenario import (
     run_scenario,
 )
 from channelsim.scenario._zarr import CHECKPOINT_ATTR
-from tests._fixtures_scenario import FakeChunks
 
 
 class Killed(RuntimeError):
@@ -36,26 +35,31 @@ def _kill_after(k: int):
     return on_chunk
 
 
+#: Policies per chunk: the session sweep's 8 policies make chunks (0, 3), (3, 6), (6, 8).
+CH = 3
+
+
 @pytest.fixture(scope="module")
-def fn():
-    return FakeChunks(n_paths=12, n_quarters=3)
+def fn(sweep):
+    """The real chunk function of the session sweep (8 policies on the numba simulator)."""
+    return sweep.prepared.chunk_fn()
 
 
 @pytest.fixture(scope="module")
 def reference(fn):
-    return run_chunks(fn, fn.n_policies, chunk_size=10, progress=False)
+    return run_chunks(fn, fn.n_policies, chunk_size=CH, progress=False)
 
 
 def _run(fn, path, **kw):
-    store = ZarrStore(path, "fp-1", fn.n_policies, 10)
+    store = ZarrStore(path, "fp-1", fn.n_policies, CH)
     store.open(restart=kw.pop("restart", False))
-    return run_chunks(fn, fn.n_policies, chunk_size=10, store=store, progress=False, **kw)
+    return run_chunks(fn, fn.n_policies, chunk_size=CH, store=store, progress=False, **kw)
 
 
 def test_zarr_result_is_lazy_and_equals_the_in_memory_run(fn, reference, tmp_path):
     ds = _run(fn, tmp_path / "a.zarr")
     assert isinstance(ds["attainment"].data, da.Array)
-    assert ds["attainment"].data.chunks[0] == (10, 10, 10, 10, 8)
+    assert ds["attainment"].data.chunks[0] == (3, 3, 2)
     xr.testing.assert_identical(ds.load(), reference)
     assert ds["hiring"].dtype == reference["hiring"].dtype  # fixed-width labels, like a merge
 
@@ -66,10 +70,10 @@ def test_killed_run_resumes_to_identical_results(fn, tmp_path):
     with pytest.raises(Killed):
         _run(fn, path, on_chunk=_kill_after(2))
     rec = json.loads(json.loads((path / "zarr.json").read_text())["attributes"][CHECKPOINT_ATTR])
-    assert rec["done"] == 20
+    assert rec["done"] == 6
     computed = []
     resumed = _run(fn, path, on_chunk=lambda a, b: computed.append((a, b)))
-    assert computed == [(20, 30), (30, 40), (40, 48)]  # the stored chunks were not rerun
+    assert computed == [(6, 8)]  # the stored chunks were not rerun
     xr.testing.assert_identical(resumed.load(), whole)
 
 
@@ -79,15 +83,15 @@ def test_a_half_appended_chunk_is_cut_off_on_resume(fn, tmp_path):
     with pytest.raises(Killed):
         _run(fn, path, on_chunk=_kill_after(2))
     # a kill during the third append: its data reached the store, its record did not
-    store = ZarrStore(path, "fp-1", fn.n_policies, 10)
+    store = ZarrStore(path, "fp-1", fn.n_policies, CH)
     store.open()
-    store._append(fn(20, 30), 20)
-    assert xr.open_zarr(path, consolidated=False).sizes["policy"] == 30
-    store = ZarrStore(path, "fp-1", fn.n_policies, 10)
+    store._append(fn(6, 8), 6)
+    assert xr.open_zarr(path, consolidated=False).sizes["policy"] == 8
+    store = ZarrStore(path, "fp-1", fn.n_policies, CH)
     store.open()
-    assert store.done() == [(0, 10), (10, 20)]
-    assert xr.open_zarr(path, consolidated=False).sizes["policy"] == 20
-    resumed = run_chunks(fn, fn.n_policies, chunk_size=10, store=store, progress=False)
+    assert store.done() == [(0, 3), (3, 6)]
+    assert xr.open_zarr(path, consolidated=False).sizes["policy"] == 6
+    resumed = run_chunks(fn, fn.n_policies, chunk_size=CH, store=store, progress=False)
     xr.testing.assert_identical(resumed.load(), whole)
 
 
@@ -95,15 +99,15 @@ def test_another_run_or_folder_is_refused(fn, tmp_path):
     path = tmp_path / "a.zarr"
     _run(fn, path)
     with pytest.raises(CheckpointError, match="different run"):
-        ZarrStore(path, "fp-2", fn.n_policies, 10).open()
+        ZarrStore(path, "fp-2", fn.n_policies, CH).open()
     with pytest.raises(CheckpointError, match="different run"):
-        ZarrStore(path, "fp-1", fn.n_policies, 5).open()
+        ZarrStore(path, "fp-1", fn.n_policies, CH + 1).open()
     other = tmp_path / "notes.zarr"
     other.mkdir()
     (other / "readme.txt").write_text("mine")
     with pytest.raises(CheckpointError, match="not a channelsim results store"):
-        ZarrStore(other, "fp-1", fn.n_policies, 10).open()
-    store = ZarrStore(path, "fp-2", fn.n_policies, 10)
+        ZarrStore(other, "fp-1", fn.n_policies, CH).open()
+    store = ZarrStore(path, "fp-2", fn.n_policies, CH)
     store.open(restart=True)
     assert store.done() == []
 
@@ -111,10 +115,10 @@ def test_another_run_or_folder_is_refused(fn, tmp_path):
 def test_dask_chunks_finishing_out_of_order_are_appended_in_order(
     fn, reference, tmp_path, dask_client
 ):
-    store = ZarrStore(tmp_path / "d.zarr", "fp-1", fn.n_policies, 5)
+    store = ZarrStore(tmp_path / "d.zarr", "fp-1", fn.n_policies, 2)
     store.open()
     ds = run_chunks(
-        fn, fn.n_policies, chunk_size=5, store=store, client=dask_client, progress=False
+        fn, fn.n_policies, chunk_size=2, store=store, client=dask_client, progress=False
     )
     xr.testing.assert_identical(ds.load(), reference)
 

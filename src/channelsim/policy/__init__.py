@@ -6,7 +6,7 @@ numpy maths here is their specification (DESIGN.md section 4, ``docs/simulator.m
 """
 
 from channelsim.policy._dynamics import INCUMBENT_TENURE, QUARTER_FIELDS, PolicyHooks, Trace
-from channelsim.policy._effects import BETA_FIELDS, EFFECT_FIELDS, EffectSizes
+from channelsim.policy._effects import BETA_FIELDS, EFFECT_BOUNDS, EFFECT_FIELDS, EffectSizes
 from channelsim.policy._errors import PolicyError
 from channelsim.policy._grid import (
     DEFAULT_SAMPLE_RANGES,
@@ -34,6 +34,7 @@ __all__ = [
     "ACTIVITY_SPLIT",
     "BETA_FIELDS",
     "DEFAULT_SAMPLE_RANGES",
+    "EFFECT_BOUNDS",
     "EFFECT_FIELDS",
     "INCUMBENT_TENURE",
     "LEVERS",

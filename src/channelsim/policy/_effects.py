@@ -14,7 +14,7 @@ import numpy as np
 
 from channelsim.policy._errors import PolicyError
 
-__all__ = ["BETA_FIELDS", "EFFECT_FIELDS", "EffectSizes"]
+__all__ = ["BETA_FIELDS", "EFFECT_BOUNDS", "EFFECT_FIELDS", "EffectSizes"]
 
 
 @dataclass(frozen=True)
@@ -147,17 +147,7 @@ class EffectSizes:
             elif abs(v) > 50:
                 problems.append(f"{f.name} must be within [-50, 50], got {v!r}")
             object.__setattr__(self, f.name, v)
-        for name, lo, hi in (
-            ("effort_sensitivity", 0.0, 50.0),
-            ("ratchet_discount", 0.0, 1.0),
-            ("pull_forward", 0.0, 1.0),
-            ("timing_discount", 0.0, 0.99),
-            ("timing_window", 1e-6, 0.99),
-            ("attrition_attainment", 0.0, 50.0),
-            ("commit_incentive", 0.0, 50.0),
-            ("lying_aversion", 1e-6, 50.0),
-            ("ratchet_commit", 0.0, 50.0),
-        ):
+        for name, (lo, hi) in EFFECT_BOUNDS.items():
             v = getattr(self, name)
             if isinstance(v, float) and math.isfinite(v) and not lo <= v <= hi:
                 problems.append(f"{name} must be in [{lo}, {hi}], got {v!r}")
@@ -186,6 +176,18 @@ class EffectSizes:
         return np.array([getattr(self, n) for n in EFFECT_FIELDS], dtype=np.float64)
 
 
+#: Valid ranges of the effect sizes that have one (the others may take any value in [-50, 50]).
+EFFECT_BOUNDS: dict[str, tuple[float, float]] = {
+    "effort_sensitivity": (0.0, 50.0),
+    "ratchet_discount": (0.0, 1.0),
+    "pull_forward": (0.0, 1.0),
+    "timing_discount": (0.0, 0.99),
+    "timing_window": (1e-6, 0.99),
+    "attrition_attainment": (0.0, 50.0),
+    "commit_incentive": (0.0, 50.0),
+    "lying_aversion": (1e-6, 50.0),
+    "ratchet_commit": (0.0, 50.0),
+}
 #: Field order of :meth:`EffectSizes.to_array`.
 EFFECT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(EffectSizes))
 #: The offsets: zero in :meth:`EffectSizes.neutral`.
