@@ -129,6 +129,52 @@ def test_solve_shift_first_order_condition():
     assert d[0] == pytest.approx(-0.05) and -0.05 < d[1] < d[2] < 0
 
 
+def test_solve_shift_equals_a_brute_force_root_on_a_grid():
+    from scipy.optimize import brentq
+
+    from channelsim.world._forecaster import norm_cdf
+
+    # 4 x 6 x 5 x 5 = 600 plans: lying aversion, ratchet cost (either sign, zero), median
+    # pull from negligible to dominant, belief sd from sharp to vague
+    grid = np.array(
+        np.meshgrid(
+            [0.005, 0.03, 0.1, 1.0],
+            [-0.01, 0.0, 1e-5, 0.0015, 0.01, 0.1],
+            [1e-4, 0.01, 0.1, 1.0, 10.0],
+            [1e-3, 0.02, 0.1, 0.3, 1.0],
+            indexing="ij",
+        )
+    ).reshape(4, -1)
+    got = np.empty(grid.shape[1])
+    want = np.empty(grid.shape[1])
+    for i, (k, c, h, s) in enumerate(grid.T):
+        got[i] = solve_shift(k, c, h, s)  # scalar call: one element of the iteration
+
+        def f(d, k=k, c=c, h=h, s=s):
+            return -k * d - c + h * (0.5 - float(norm_cdf(d / s)))
+
+        a = -c / k
+        want[i] = 0.0 if a == 0 else brentq(f, min(0, a), max(0, a), xtol=1e-15, maxiter=500)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    same_kappa = grid[0] == 0.03
+    vec = solve_shift(0.03, grid[1][same_kappa], grid[2][same_kappa], grid[3][same_kappa])
+    np.testing.assert_array_equal(vec, got[same_kappa])
+
+
+def test_solve_shift_numba_equals_numpy():
+    from channelsim.simulate import _forecaster_nb as fnb
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    c_r = rng.uniform(-0.005, 0.02, n)
+    h = np.where(rng.uniform(size=n) < 0.1, 0.0, rng.exponential(0.3, n))
+    s = rng.uniform(0.005, 0.5, n)
+    want = solve_shift(0.03, c_r, h, s)
+    got = np.array([fnb.solve_shift(0.03, c_r[i], h[i], s[i]) for i in range(n)])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(got[h == 0], -c_r[h == 0] / 0.03)
+
+
 class _LevelStep(ProcessHooks):
     """Every territory's true level x1.1 from step ``j0`` (the forecaster is not told)."""
 
