@@ -60,6 +60,7 @@ def test_objective_reductions(sweep_ds):
         "stat_coverage",
         "commit_ape",
         "commit_bias",
+        "commit_coverage",
         "coverage_index",
         "share_mature",
         "active_partners",
@@ -68,7 +69,14 @@ def test_objective_reductions(sweep_ds):
         "cam_attrition",
     } | {
         f"{v}_{w}"
-        for v in ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
+        for v in (
+            "stat_ape",
+            "stat_bias",
+            "stat_coverage",
+            "commit_ape",
+            "commit_bias",
+            "commit_coverage",
+        )
         for w in ("transition", "steady")
     }
     # a window reads only its quarters: the first four, the last four

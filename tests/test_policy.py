@@ -14,6 +14,7 @@ from channelsim.policy import (
     POLICY_PRESETS,
     QUOTA_PRESETS,
     SAMPLE_PARAMETERS,
+    VARIABLES,
     CompensationPlan,
     EffectSizes,
     HiringProfile,
@@ -236,7 +237,7 @@ def test_reference_status_quo_equals_generate_for_any_effects(sim_world):
     np.testing.assert_array_equal(run.commit, base.commit)
     np.testing.assert_array_equal(hooks.record["revenue"], base.quarter_sales)
     v = quarter_variables(hooks.record, sim_world.target_partners, by_territory=False)
-    assert v.shape == (14, 3, 4, 1) and np.isfinite(v).all()
+    assert v.shape == (len(VARIABLES), 3, 4, 1) and np.isfinite(v).all()
 
 
 def test_reference_neutral_effects_leave_every_policy_at_the_status_quo(sim_world):

@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 
 from channelsim.datasets import example_world
-from channelsim.policy import POLICY_PRESETS, EffectSizes, Policy, PolicyHooks, pack_policies
+from channelsim.policy import (
+    POLICY_PRESETS,
+    VARIABLES,
+    Z90,
+    EffectSizes,
+    Policy,
+    PolicyHooks,
+    pack_policies,
+    quarter_variables,
+)
 from channelsim.simulate import simulate, summarize
 from channelsim.world import ProcessHooks, generate, solve_shift
 
@@ -53,6 +62,63 @@ def test_gonik_reports_the_belief_and_a_full_ratchet_sandbags(world):
     assert (gap_g - gap_sq).mean() > 0.03
 
 
+def test_status_quo_commit_coverage_matches_its_derivation(world):
+    # The CAM's 80% interval is log commit -/+ Z90 s_b (s_b the belief sd). Were the belief
+    # calibrated and the report its median, coverage would be 0.80. Under the status quo the
+    # log error log y - log c is, to a log-normal approximation of territory sales (model
+    # expectation m, relative variance giving s^2 = log(1 + v / m^2)), normal with
+    #   mean  -(commit_bias + log(m_hat / m) + s^2 / 2)  (the commit sits commit_bias above
+    #         the forecast m_hat; optimism cancels the ratchet's shift), and
+    #   var   (1 - w)^2 s^2 + w s_b^2 + max(0, commit_sd^2 - w s_f^2)  (forecast error
+    #         left after the signal, the signal's own noise, the report noise),
+    # with w = 1 - s_b^2 / s_f^2 the signal weight. Its mass in [-Z90 s_b, Z90 s_b], averaged
+    # over territory-quarters, is the expected coverage: below 0.80 (offset and report noise
+    # only remove mass from a centred interval). Allowance 0.03: the log-normal approximation
+    # (territory sales are sums of partner log-normals) plus sampling (8640 territory-quarters,
+    # binomial standard error about 0.005).
+    from scipy.stats import norm
+
+    sq = Policy.status_quo(world)
+    ref = PolicyHooks(pack_policies([sq, sq], sq, world.steps_per_quarter), EffectSizes())
+    run = generate(world, 36, seed=9, n_paths=60, hooks=ref, quota_rule=sq.quota)
+    rec = ref.record
+    v = quarter_variables(rec, world.target_partners, by_territory=True)
+    covered = np.moveaxis(v[list(VARIABLES).index("commit_coverage")], 1, 2)  # (p, t, q)
+    assert not np.isnan(covered).any()
+    simulated = covered.mean()
+    s_b, m_hat, s2_f = rec["belief_sd"], rec["mean"], np.log1p(rec["var"] / rec["mean"] ** 2)
+    s2 = np.log1p(run.expected_var / run.expected**2)
+    w = 1.0 - s_b**2 / s2_f
+    sig = np.sqrt(
+        (1 - w) ** 2 * s2 + w * s_b**2 + np.maximum(0, world.commit_sd[0] ** 2 - w * s2_f)
+    )
+    mu = world.commit_bias[0] + np.log(m_hat / run.expected) + s2 / 2
+    expected = (norm.cdf((Z90 * s_b - mu) / sig) - norm.cdf((-Z90 * s_b - mu) / sig)).mean()
+    assert expected < 0.8
+    assert abs(simulated - expected) < 0.03
+    assert simulated < 0.8
+
+
+def test_commit_coverage_numba_equals_numpy_and_is_not_degenerate(world):
+    kw = dict(n_paths=6, n_steps=12, seed=4, by_territory=True, progress=False)
+    pols = ["gonik", "channel_programme"]
+    a = simulate(world, pols, **kw)
+    b = simulate(world, pols, engine="numpy", **kw)
+    for name in ("commit_coverage", "commit_coverage_window"):
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    vals = a["commit_coverage"].values
+    assert set(np.unique(vals[~np.isnan(vals)])) == {0.0, 1.0}
+    # the company total uses the moment-matched sum of the territory intervals
+    tot = simulate(world, pols, **{**kw, "by_territory": False})
+    assert tot["commit_coverage"].dims == ("policy", "path", "quarter")
+    assert tot["commit_coverage_window"].sizes["window"] == 3
+    df = summarize(tot)
+    np.testing.assert_allclose(
+        df["commit_coverage_steady_mean"].to_numpy(),
+        tot["commit_coverage_window"].sel(window="steady").mean("path").values,
+    )
+
+
 def test_solve_shift_first_order_condition():
     from channelsim.world._forecaster import norm_cdf
 
@@ -61,6 +127,52 @@ def test_solve_shift_first_order_condition():
     f = -kappa * d - c_r + h * (0.5 - norm_cdf(d / s))
     np.testing.assert_allclose(f, 0.0, atol=1e-12)
     assert d[0] == pytest.approx(-0.05) and -0.05 < d[1] < d[2] < 0
+
+
+def test_solve_shift_equals_a_brute_force_root_on_a_grid():
+    from scipy.optimize import brentq
+
+    from channelsim.world._forecaster import norm_cdf
+
+    # 4 x 6 x 5 x 5 = 600 plans: lying aversion, ratchet cost (either sign, zero), median
+    # pull from negligible to dominant, belief sd from sharp to vague
+    grid = np.array(
+        np.meshgrid(
+            [0.005, 0.03, 0.1, 1.0],
+            [-0.01, 0.0, 1e-5, 0.0015, 0.01, 0.1],
+            [1e-4, 0.01, 0.1, 1.0, 10.0],
+            [1e-3, 0.02, 0.1, 0.3, 1.0],
+            indexing="ij",
+        )
+    ).reshape(4, -1)
+    got = np.empty(grid.shape[1])
+    want = np.empty(grid.shape[1])
+    for i, (k, c, h, s) in enumerate(grid.T):
+        got[i] = solve_shift(k, c, h, s)  # scalar call: one element of the iteration
+
+        def f(d, k=k, c=c, h=h, s=s):
+            return -k * d - c + h * (0.5 - float(norm_cdf(d / s)))
+
+        a = -c / k
+        want[i] = 0.0 if a == 0 else brentq(f, min(0, a), max(0, a), xtol=1e-15, maxiter=500)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    same_kappa = grid[0] == 0.03
+    vec = solve_shift(0.03, grid[1][same_kappa], grid[2][same_kappa], grid[3][same_kappa])
+    np.testing.assert_array_equal(vec, got[same_kappa])
+
+
+def test_solve_shift_numba_equals_numpy():
+    from channelsim.simulate import _forecaster_nb as fnb
+
+    rng = np.random.default_rng(0)
+    n = 2000
+    c_r = rng.uniform(-0.005, 0.02, n)
+    h = np.where(rng.uniform(size=n) < 0.1, 0.0, rng.exponential(0.3, n))
+    s = rng.uniform(0.005, 0.5, n)
+    want = solve_shift(0.03, c_r, h, s)
+    got = np.array([fnb.solve_shift(0.03, c_r[i], h[i], s[i]) for i in range(n)])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(got[h == 0], -c_r[h == 0] / 0.03)
 
 
 class _LevelStep(ProcessHooks):

@@ -75,6 +75,7 @@ QUARTER_FIELDS = (
     "cost",
     "quits",
     "belief",
+    "belief_sd",
     "shift",
 )
 
@@ -266,6 +267,7 @@ class PolicyHooks(ProcessHooks):
             c_r, h = self._plan_terms(self.fp, self.comp, self.kpi)
             shift = solve_shift(kappa, c_r, h, belief_sd)
         self.shift_q = shift
+        self.belief_sd_q = belief_sd
         return shift, shift_sq
 
     def commit_made(self, q: int, commit, belief_mean) -> None:
@@ -274,6 +276,7 @@ class PolicyHooks(ProcessHooks):
         self.record["revenue"][:, :, q] = self._booked_g
         self.record["belief"][:, :, q] = belief_mean
         self.record["shift"][:, :, q] = self.shift_q
+        self.record["belief_sd"][:, :, q] = self.belief_sd_q
 
     def transition_probs(self, j: int, probs, state):
         safe = np.where(state >= 0, state, 0)

@@ -23,6 +23,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "stat_coverage": ("1 if revenue lies in the forecast's 80% interval, else 0", "share"),
     "commit_ape": ("|commit - revenue| / revenue", "ratio"),
     "commit_bias": ("(commit - revenue) / revenue", "ratio"),
+    "commit_coverage": (
+        "1 if revenue lies in the CAM's 80% interval around its commit "
+        "(log commit -/+ Z90 x belief sd), else 0",
+        "share",
+    ),
     "coverage_index": (
         "channel coverage min(1, engaged / target) at quarter end (total: territory mean)",
         "share",
@@ -40,21 +45,40 @@ def _rel(x, revenue):
     return np.where(ok, x / np.where(ok, revenue, 1.0), np.nan)
 
 
+def _inside(R, mean, var):
+    """1 where ``R`` lies in the moment-matched log-normal 80% interval of ``(mean, var)``,
+    0 outside, NaN where ``mean <= 0``."""
+    pos = mean > 0
+    safe = np.where(pos, mean, 1.0)
+    s2 = np.log1p(np.where(pos, var, 0.0) / (safe * safe))
+    mu = np.log(safe) - 0.5 * s2
+    s = np.sqrt(s2)
+    lo, hi = np.exp(mu - Z90 * s), np.exp(mu + Z90 * s)
+    return np.where(pos, ((R >= lo) & (R <= hi)).astype(np.float64), np.nan)
+
+
 def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.ndarray:
     """The :data:`VARIABLES` from records (path, territory, quarter).
 
-    ``rec`` holds ``revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost,
-    quits``. Returns (variable, path, quarter, territory) when ``by_territory``, else
-    (variable, path, quarter, 1) with territory totals: sums of revenue, quota, forecast mean
-    and variance (territories are independent given the state), commits, partners, pay and
-    costs; means over territories of the shares and coverage.
+    ``rec`` holds ``revenue, quota, mean, var, commit, belief_sd, engaged, active, maturity,
+    pay, cost, quits``. Returns (variable, path, quarter, territory) when ``by_territory``,
+    else (variable, path, quarter, 1) with territory totals: sums of revenue, quota, forecast
+    mean and variance (territories are independent given the state), commits, partners, pay
+    and costs; means over territories of the shares and coverage.
+
+    The commit's 80% interval is the CAM's own: a log-normal with median the commit and log
+    sd the belief's (``belief_sd``), i.e. ``log commit -/+ Z90 belief_sd``. For totals its
+    mean ``c exp(s^2 / 2)`` and variance ``mean^2 (exp(s^2) - 1)`` are summed over
+    territories (the CAMs' beliefs taken as independent) and the interval moment-matched
+    from them, as the statistical forecast's is; per territory the round trip gives the
+    CAM's interval back.
 
     Examples
     --------
     >>> import numpy as np
     >>> one = np.ones((1, 2, 1))
     >>> rec = dict(revenue=one, quota=one, mean=one, var=one * 0.01, commit=one * 1.1,
-    ...            engaged=one, active=one, maturity=one * 3, pay=one * 0.1, cost=one, quits=0 * one)
+    ...            belief_sd=one * 0.1, engaged=one, active=one, maturity=one * 3, pay=one * 0.1, cost=one, quits=0 * one)
     >>> v = quarter_variables(rec, np.array([2.0, 1.0]), by_territory=False)
     >>> float(v[list(VARIABLES).index("coverage_index"), 0, 0, 0])
     0.75
@@ -66,6 +90,10 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
     eng, act, mat, pay, cost, quits = (
         tr(rec[k]) for k in ("engaged", "active", "maturity", "pay", "cost", "quits")
     )
+    bsd = tr(rec["belief_sd"])
+    c_pos = commit > 0
+    c_mean = np.where(c_pos, commit * np.exp(0.5 * (bsd * bsd)), 0.0)
+    c_var = np.where(c_pos, c_mean * c_mean * np.expm1(bsd * bsd), 0.0)
     cov = np.minimum(1.0, eng / target)
     at_quota = (R >= quota).astype(np.float64)
     mature = (mat == 3).astype(np.float64)
@@ -79,16 +107,12 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
             return s[..., None]
 
         R, quota, mean, var, commit = tot(R), tot(quota), tot(mean), tot(var), tot(commit)
+        c_mean, c_var = tot(c_mean), tot(c_var)
         act, pay, cost, quits = tot(act), tot(pay), tot(cost), tot(quits)
         cov, at_quota, mature = tot(cov) / T, tot(at_quota) / T, tot(mature) / T
     att = np.where(quota > 0, R / np.where(quota > 0, quota, 1.0), np.nan)
-    pos = mean > 0
-    safe = np.where(pos, mean, 1.0)
-    s2 = np.log1p(np.where(pos, var, 0.0) / (safe * safe))
-    mu = np.log(safe) - 0.5 * s2
-    s = np.sqrt(s2)
-    lo, hi = np.exp(mu - Z90 * s), np.exp(mu + Z90 * s)
-    inside = np.where(pos, ((R >= lo) & (R <= hi)).astype(np.float64), np.nan)
+    inside = _inside(R, mean, var)
+    c_inside = _inside(R, c_mean, c_var)
     out = [
         R,
         att,
@@ -98,6 +122,7 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
         inside,
         np.abs(_rel(commit - R, R)),
         _rel(commit - R, R),
+        c_inside,
         cov,
         mature,
         act,

@@ -119,6 +119,14 @@ _BASE: list[Objective] = [
     ),
     Objective("commit_ape", "mean", "min", "commit forecast error (APE)", percent=True),
     Objective("commit_bias", "mean", "min", "commit bias (absolute)", "abs", True),
+    Objective(
+        "commit_coverage",
+        "mean",
+        "min",
+        "commit interval coverage gap",
+        "coverage_gap",
+        True,
+    ),
     Objective("coverage_index", "last", "max", "partner coverage at the end", percent=True),
     Objective(
         "share_mature", "last", "max", "share of mature territories at the end", percent=True
@@ -138,6 +146,15 @@ _BASE: list[Objective] = [
         "cam_attrition", "sum", "min", "CAMs who quit over the horizon", territory_reduce="sum"
     ),
 ]
+#: The forecast-accuracy variables (the Simulation Dataset's ``ACCURACY_VARIABLES``).
+_WINDOWED = (
+    "stat_ape",
+    "stat_bias",
+    "stat_coverage",
+    "commit_ape",
+    "commit_bias",
+    "commit_coverage",
+)
 _WINDOW_LABEL = {"transition": "first four quarters", "steady": "last four quarters"}
 #: The objectives: one per Simulation Dataset variable, and the forecast-accuracy variables
 #: over the transition and at steady state (``stat_ape_steady``, ``commit_ape_transition``...).
@@ -148,7 +165,7 @@ OBJECTIVES: dict[str, Objective] = {
         replace(o, window=w, label=f"{o.label}, {_WINDOW_LABEL[w]}")
         for w in ("transition", "steady")
         for o in _BASE
-        if o.variable in ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
+        if o.variable in _WINDOWED
     ]
 }
 

@@ -22,7 +22,14 @@ __all__ = [
 ]
 
 #: Forecast-accuracy variables also given per window (``<name>_window``, dim ``window``).
-ACCURACY_VARIABLES = ("stat_ape", "stat_bias", "stat_coverage", "commit_ape", "commit_bias")
+ACCURACY_VARIABLES = (
+    "stat_ape",
+    "stat_bias",
+    "stat_coverage",
+    "commit_ape",
+    "commit_bias",
+    "commit_coverage",
+)
 #: Windows of quarters: the transition (first four), steady state (last four), the horizon.
 #: With fewer than eight quarters the first two overlap.
 WINDOWS = ("transition", "steady", "horizon")
@@ -38,6 +45,7 @@ AGGREGATION: dict[str, str] = {
     "stat_coverage": "mean",
     "commit_ape": "mean",
     "commit_bias": "mean",
+    "commit_coverage": "mean",
     "coverage_index": "last",
     "share_mature": "last",
     "active_partners": "last",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from channelsim.simulate._numba_config import jit
-from channelsim.world import LEVEL_DRIFT, SHIFT_ITER, SIGNAL_MATURITY, SIGNAL_SD
+from channelsim.world import LEVEL_DRIFT, SHIFT_MAX_ITER, SHIFT_TOL, SIGNAL_MATURITY, SIGNAL_SD
 
 __all__ = [
     "belief",
@@ -26,8 +26,10 @@ __all__ = [
 _D2 = float(LEVEL_DRIFT) * float(LEVEL_DRIFT)
 _SIG = float(SIGNAL_SD)
 _SMAT = float(SIGNAL_MATURITY)
-_NIT = int(SHIFT_ITER)
+_NIT = int(SHIFT_MAX_ITER)
+_TOL = float(SHIFT_TOL)
 _SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @jit(inline="always")
@@ -96,18 +98,27 @@ def optimism(commit_bias, s2_f, s2, w, shift_sq):  # pragma: no cover - numba
 
 @jit(inline="always")
 def solve_shift(kappa, c_r, h, s):  # pragma: no cover - numba
-    """The plan's optimal report shift; see the numpy ``solve_shift``."""
+    """The plan's optimal report shift; see the numpy ``solve_shift`` (same Newton steps)."""
     a = -c_r / kappa
     if not h > 0:
         return a
     lo = min(0.0, a)
     hi = max(0.0, a)
     safe_s = s if s > 0 else 1.0
+    d = 0.0
     for _ in range(_NIT):
-        mid = 0.5 * (lo + hi)
-        f = (-kappa * mid - c_r) + h * (0.5 - norm_cdf(mid / safe_s))
+        x = d / safe_s
+        f = (-kappa * d - c_r) + h * (0.5 - norm_cdf(x))
+        g = -kappa - (h / safe_s) * (_INV_SQRT2PI * math.exp(-0.5 * (x * x)))
         if f > 0.0:
-            lo = mid
+            lo = d
         else:
-            hi = mid
-    return 0.5 * (lo + hi)
+            hi = d
+        new = d - f / g
+        if not (new >= lo and new <= hi):
+            new = 0.5 * (lo + hi)
+        done = abs(new - d) <= _TOL
+        d = new
+        if done:
+            break
+    return d

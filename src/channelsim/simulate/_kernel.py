@@ -250,7 +250,7 @@ def run_block(
         cmt = np.empty((T, S))
         cm_r = np.empty(S)
         post = fs[FS_POST]
-        tmp = np.empty((11, T))
+        tmp = np.empty((13, T))
         step_sales = fs[FS_STEP]
         rfac = fs[FS_RFAC]
         lift = fs[FS_LIFT]

@@ -81,9 +81,9 @@ E_PULL, E_DISC, E_WIN, E_ATT = (
     FS_APROJ, FS_LASTQ, FS_QSALES, FS_ADJ, FS_CARRY, FS_STEP, FS_WPAY, FS_CAPSUM, FS_FILLED,
     FS_QUITS, FS_HIRES, FS_QUOTA, FS_MEAN, FS_VAR, FS_COMMIT, FS_PULL, FS_DFC, FS_DWFC,
     FS_WFC, FS_RFAC, FS_LIFT, FS_TR0, FS_TR1, FS_TR2, FS_TR3, FS_PSLOPE, FS_PCAP,
-    FS_LVL, FS_LVAR, FS_PP, FS_R2, FS_MUF, FS_S2F, FS_POST, FS_COV, FS_DDEV,
-) = range(36)  # fmt: skip
-NFS = 36
+    FS_LVL, FS_LVAR, FS_PP, FS_R2, FS_MUF, FS_S2F, FS_POST, FS_COV, FS_DDEV, FS_BSD,
+) = range(37)  # fmt: skip
+NFS = 37
 # int state is_[i, t, slot]
 (
     IS_FILLED, IS_VAC, IS_TENURE, IS_NEWPROF, IS_ENGPREV, IS_PLANMAT, IS_ENG, IS_ACT, IS_PM,
@@ -575,6 +575,7 @@ def make_commits(
             sd = fnb.report_sd(commit_sd, s2_f, cov) * math.exp(-E[E_FN] * fs[FS_DFC, t, sl])
             pm = is_[IS_PLANMAT, t, sl]
             s_b = math.sqrt(v_b)
+            fs[FS_BSD, t, sl] = s_b
             c_sq, h_sq = _plan_terms(E, fpar[0], comp[0, pm], kpi[0, pm])
             shift_sq = fnb.solve_shift(kappa, c_sq, h_sq, s_b)
             if sl == 0:
@@ -683,6 +684,15 @@ def close_quarter(
                 fp[F_CAM_COST] * (fs[FS_FILLED, t, sl] / L) + fp[F_KPI_COST]
             )
             tmp[10, t] = fs[FS_QUITS, t, sl]
+            cmt = fs[FS_COMMIT, t, sl]
+            bsd = fs[FS_BSD, t, sl]
+            if cmt > 0:
+                c_mean = cmt * math.exp(0.5 * (bsd * bsd))
+                tmp[11, t] = c_mean
+                tmp[12, t] = c_mean * c_mean * math.expm1(bsd * bsd)
+            else:
+                tmp[11, t] = 0.0
+                tmp[12, t] = 0.0
             fs[FS_TR0, t, sl] = fs[FS_TR1, t, sl]
             fs[FS_TR1, t, sl] = fs[FS_TR2, t, sl]
             fs[FS_TR2, t, sl] = fs[FS_TR3, t, sl]
@@ -704,10 +714,25 @@ def _rel(x, revenue):  # pragma: no cover - numba
 
 
 @jit
+def _inside(r, mn, vr):  # pragma: no cover - numba
+    """1 if ``r`` is in the moment-matched log-normal 80% interval of ``(mn, vr)``, 0 if
+    not, NaN where ``mn <= 0`` (the numpy ``_inside``)."""
+    if mn > 0:
+        s2 = math.log1p(vr / (mn * mn))
+        mu = math.log(mn) - 0.5 * s2
+        s = math.sqrt(s2)
+        lo = math.exp(mu - _Z90 * s)
+        hi = math.exp(mu + _Z90 * s)
+        return 1.0 if (r >= lo and r <= hi) else 0.0
+    return np.nan
+
+
+@jit
 def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
     """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows:
-    revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits); see
-    :func:`channelsim.policy.quarter_variables` (same order of sums)."""
+    revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits, commit
+    interval mean and variance); see :func:`channelsim.policy.quarter_variables` (same order
+    of sums)."""
     T = tmp.shape[1]
     n_out = T if by_territory else 1
     for o in range(n_out):
@@ -722,6 +747,8 @@ def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
         py = tmp[8, lo_t]
         co = tmp[9, lo_t]
         qt = tmp[10, lo_t]
+        cmn = tmp[11, lo_t]
+        cvr = tmp[12, lo_t]
         cov = min(1.0, tmp[5, lo_t] / target[lo_t])
         atq = 1.0 if tmp[0, lo_t] >= tmp[1, lo_t] else 0.0
         mt = 1.0 if tmp[7, lo_t] == 3 else 0.0
@@ -735,6 +762,8 @@ def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
             py = py + tmp[8, t]
             co = co + tmp[9, t]
             qt = qt + tmp[10, t]
+            cmn = cmn + tmp[11, t]
+            cvr = cvr + tmp[12, t]
             cov = cov + min(1.0, tmp[5, t] / target[t])
             atq = atq + (1.0 if tmp[0, t] >= tmp[1, t] else 0.0)
             mt = mt + (1.0 if tmp[7, t] == 3 else 0.0)
@@ -747,20 +776,13 @@ def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
         out[2, o] = atq
         out[3, o] = abs(_rel(mn - r, r))
         out[4, o] = _rel(mn - r, r)
-        if mn > 0:
-            s2 = math.log1p(vr / (mn * mn))
-            mu = math.log(mn) - 0.5 * s2
-            s = math.sqrt(s2)
-            lo = math.exp(mu - _Z90 * s)
-            hi = math.exp(mu + _Z90 * s)
-            out[5, o] = 1.0 if (r >= lo and r <= hi) else 0.0
-        else:
-            out[5, o] = np.nan
+        out[5, o] = _inside(r, mn, vr)
         out[6, o] = abs(_rel(cm - r, r))
         out[7, o] = _rel(cm - r, r)
-        out[8, o] = cov
-        out[9, o] = mt
-        out[10, o] = ac
-        out[11, o] = _rel(py, r)
-        out[12, o] = co
-        out[13, o] = qt
+        out[8, o] = _inside(r, cmn, cvr)
+        out[9, o] = cov
+        out[10, o] = mt
+        out[11, o] = ac
+        out[12, o] = _rel(py, r)
+        out[13, o] = co
+        out[14, o] = qt

@@ -42,6 +42,7 @@ __all__ = ["CACHE", "FASTMATH", "PARALLEL", "jit", "n_threads", "pjit"]
 # Sources whose code or constants end up in the cached kernels.
 _SOURCES = (
     "simulate/_expected_nb.py",
+    "simulate/_forecaster_nb.py",
     "simulate/_kernel.py",
     "simulate/_kernel_pack.py",
     "simulate/_kernel_steps.py",
@@ -56,6 +57,7 @@ _SOURCES = (
     "policy/_dynamics.py",
     "_vocab.py",
     "rng.py",
+    "world/_forecaster.py",
     "world/_process.py",
 )
 
