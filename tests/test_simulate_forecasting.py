@@ -132,6 +132,7 @@ def test_solve_shift_first_order_condition():
 def test_solve_shift_equals_a_brute_force_root_on_a_grid():
     from scipy.optimize import brentq
 
+    from channelsim.world import SHIFT_BOUND
     from channelsim.world._forecaster import norm_cdf
 
     # 4 x 6 x 5 x 5 = 600 plans: lying aversion, ratchet cost (either sign, zero), median
@@ -155,6 +156,8 @@ def test_solve_shift_equals_a_brute_force_root_on_a_grid():
 
         a = -c / k
         want[i] = 0.0 if a == 0 else brentq(f, min(0, a), max(0, a), xtol=1e-15, maxiter=500)
+    want = np.clip(want, -SHIFT_BOUND, SHIFT_BOUND)  # the report shift's documented bound
+    assert (np.abs(want) == SHIFT_BOUND).any() and (np.abs(want) < SHIFT_BOUND).mean() > 0.5
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
     same_kappa = grid[0] == 0.03
     vec = solve_shift(0.03, grid[1][same_kappa], grid[2][same_kappa], grid[3][same_kappa])

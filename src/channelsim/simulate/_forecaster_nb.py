@@ -10,7 +10,14 @@ from __future__ import annotations
 import math
 
 from channelsim.simulate._numba_config import jit
-from channelsim.world import LEVEL_DRIFT, SHIFT_MAX_ITER, SHIFT_TOL, SIGNAL_MATURITY, SIGNAL_SD
+from channelsim.world import (
+    LEVEL_DRIFT,
+    SHIFT_BOUND,
+    SHIFT_MAX_ITER,
+    SHIFT_TOL,
+    SIGNAL_MATURITY,
+    SIGNAL_SD,
+)
 
 __all__ = [
     "belief",
@@ -28,6 +35,7 @@ _SIG = float(SIGNAL_SD)
 _SMAT = float(SIGNAL_MATURITY)
 _NIT = int(SHIFT_MAX_ITER)
 _TOL = float(SHIFT_TOL)
+_BOUND = float(SHIFT_BOUND)
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -101,7 +109,7 @@ def solve_shift(kappa, c_r, h, s):  # pragma: no cover - numba
     """The plan's optimal report shift; see the numpy ``solve_shift`` (same Newton steps)."""
     a = -c_r / kappa
     if not h > 0:
-        return a
+        return min(max(a, -_BOUND), _BOUND)
     lo = min(0.0, a)
     hi = max(0.0, a)
     safe_s = s if s > 0 else 1.0
@@ -121,4 +129,4 @@ def solve_shift(kappa, c_r, h, s):  # pragma: no cover - numba
         d = new
         if done:
             break
-    return d
+    return min(max(d, -_BOUND), _BOUND)

@@ -14,6 +14,7 @@ from channelsim.world._expected import (
 from channelsim.world._forecaster import (
     LEVEL_DRIFT,
     LEVEL_SD0,
+    SHIFT_BOUND,
     SHIFT_MAX_ITER,
     SHIFT_TOL,
     SIGNAL_MATURITY,
@@ -42,6 +43,7 @@ __all__ = [
     "LEVEL_DRIFT",
     "LEVEL_SD0",
     "RECRUIT_ENTITY_BASE",
+    "SHIFT_BOUND",
     "SHIFT_MAX_ITER",
     "SHIFT_TOL",
     "SIGNAL_MATURITY",

@@ -22,6 +22,7 @@ import numpy as np
 __all__ = [
     "LEVEL_DRIFT",
     "LEVEL_SD0",
+    "SHIFT_BOUND",
     "SHIFT_MAX_ITER",
     "SHIFT_TOL",
     "SIGNAL_MATURITY",
@@ -61,6 +62,11 @@ SHIFT_MAX_ITER = 40
 #: :func:`solve_shift` stops once a Newton step moves the shift by at most this (log scale).
 #: Convergence is quadratic near the root, so the result is then within about 1e-15 of it.
 SHIFT_TOL = 1e-13
+#: Largest report shift from the belief mean, either way (log scale: a commit at most
+#: ``e^3``, about 20 times, off the CAM's belief). Assumption: no field study reports larger
+#: shading; it only binds at extreme effect sizes (a lying aversion near zero), where without
+#: it the shift and the calibrated optimism overflow to infinite commits.
+SHIFT_BOUND = 3.0
 
 
 def norm_cdf(x):
@@ -202,6 +208,7 @@ def solve_shift(kappa, c_r, h, s):
     a Newton step that would leave it is replaced by the bracket's midpoint. Stops when a
     step moves ``delta`` by at most :data:`SHIFT_TOL` (at most :data:`SHIFT_MAX_ITER` steps).
     The numba kernel runs the same iteration per element, so both stop at the same step.
+    The result is clipped to ``[-SHIFT_BOUND, SHIFT_BOUND]`` (:data:`SHIFT_BOUND`).
 
     Examples
     --------
@@ -231,7 +238,7 @@ def solve_shift(kappa, c_r, h, s):
         done = np.abs(new - d) <= SHIFT_TOL
         d = np.where(active, new, d)
         active = active & ~done
-    return np.where(h > 0, d, a)
+    return np.clip(np.where(h > 0, d, a), -SHIFT_BOUND, SHIFT_BOUND)
 
 
 def optimism(commit_bias, s2_f, s2, w, shift_sq):
