@@ -42,8 +42,10 @@ def test_example_writes_three_tables(tmp_path, capsys):
     )
 
 
+@pytest.mark.ci
 def test_demo_runs_the_whole_pipeline_on_small_settings(tmp_path, capsys):
     # The README's main job with few draws and paths: every stage must produce its files.
+    # In the ci tier: a real fit, forecast, quota and comparison (minutes on 2 cores).
     argv = [
         "demo",
         "--out",
