@@ -92,7 +92,7 @@ def simulate(
     >>> ds = simulate(draw_world(3, 30, seed=1), ["territory_pay", "gonik"], n_paths=8,
     ...               n_steps=12, seed=7, progress=False)
     >>> dict(ds.sizes)
-    {'policy': 3, 'path': 8, 'quarter': 4}
+    {'policy': 3, 'path': 8, 'quarter': 4, 'window': 3}
     >>> list(ds["compensation"].values)
     ['revenue_heavy', 'territory_building', 'gonik']
     """
