@@ -92,20 +92,12 @@ def chromium_executable() -> str | None:
 
 def chromium_screenshot(html: Path, png: Path, profile: Path, *, size=(1280, 2000)) -> Path:
     """Screenshot ``html`` with headless Chromium into ``png`` (skips the test without it)."""
-    from tests._chromium import require_chromium
+    from tests._chromium import FLAGS, require_chromium
 
     exe = require_chromium()  # skips without chromium; fails under CI=true
     cmd = [
         exe,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
+        *FLAGS,
         f"--user-data-dir={profile}",
         f"--screenshot={png}",
         f"--window-size={size[0]},{size[1]}",

@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from channelsim.simulate import ACCURACY_VARIABLES
+
 __all__ = [
     "OBJECTIVES",
     "Objective",
@@ -146,15 +148,8 @@ _BASE: list[Objective] = [
         "cam_attrition", "sum", "min", "CAMs who quit over the horizon", territory_reduce="sum"
     ),
 ]
-#: The forecast-accuracy variables (the Simulation Dataset's ``ACCURACY_VARIABLES``).
-_WINDOWED = (
-    "stat_ape",
-    "stat_bias",
-    "stat_coverage",
-    "commit_ape",
-    "commit_bias",
-    "commit_coverage",
-)
+#: The forecast-accuracy variables (the Simulation Dataset's own list).
+_WINDOWED = ACCURACY_VARIABLES
 _WINDOW_LABEL = {"transition": "first four quarters", "steady": "last four quarters"}
 #: The objectives: one per Simulation Dataset variable, and the forecast-accuracy variables
 #: over the transition and at steady state (``stat_ape_steady``, ``commit_ape_transition``...).
