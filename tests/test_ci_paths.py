@@ -76,7 +76,8 @@ def test_backtest_cli_refits_with_nuts_and_resumes(small_book_files, tmp_path, c
     ]
     capsys.readouterr()
     assert main(args) == 0  # resumes: both windows from their checkpoints, same summary
-    assert "resumed: 2 of 2" in capsys.readouterr().err
+    detail = read_provenance(out)["windows_detail"]  # --quiet: the record, not the message
+    assert [bool(w["from_checkpoint"]) for w in detail] == [True, True]
     pd.testing.assert_frame_equal(pd.read_csv(out), summary)
 
 
