@@ -161,9 +161,9 @@ def test_select_draws():
     assert select_draws(10, 3).tolist() == [0, 4, 9]
     assert select_draws(2, 5).tolist() == [0, 1, 0, 1, 0]
     assert select_draws(5, np.array([4, 1])).tolist() == [4, 1]
-    with pytest.raises(ForecastError):
+    with pytest.raises(ValueError, match="draws must be an integer >= 1"):
         select_draws(5, 0)
-    with pytest.raises(ForecastError):
+    with pytest.raises(ValueError, match=r"in \[0, 5\)"):
         select_draws(5, np.array([7]))
 
 
@@ -188,7 +188,7 @@ def test_from_a_model_like_source(fc_world):
 
 
 def test_provenance_in_meta_and_dataset(fc):
-    for key in ("seed", "model_hash", "package_version", "origin", "backend"):
+    for key in ("seed", "model_hash", "channelsim_version", "origin", "backend"):
         assert key in fc.meta
     ds = fc.to_dataset()
     assert ds.attrs["seed"] == 3 and ds.attrs["origin"] == "2024-01"

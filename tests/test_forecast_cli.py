@@ -49,7 +49,7 @@ def test_forecast_cli_writes_table_with_provenance(model_file, tmp_path):
     assert df.period.unique().tolist() == ["2024Q1", "2024Q2"]
     meta = read_provenance(out)
     assert meta["seed"] == 7 and meta["model_hash"] == file_hash(model_file)
-    assert meta["package_version"] and meta["draws"] == 3
+    assert meta["channelsim_version"] and meta["draws"] == 3
 
 
 def test_forecast_cli_levels(model_file, tmp_path):

@@ -33,7 +33,7 @@ def test_provenance_written_with_every_format(small_fc, tmp_path, suffix):
     meta = read_provenance(out)
     assert meta["seed"] == 4
     assert meta["model_hash"] == "abc123"
-    assert meta["package_version"]
+    assert meta["channelsim_version"]
     assert meta["origin"] == "2024-01"
     back = read_table(out)
     if suffix == ".nc":

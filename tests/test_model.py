@@ -162,8 +162,10 @@ def test_to_world_fills_every_field(fitted_model, model_book):
     assert fitted_model.to_world().n_draws == 200
     assert fitted_model.to_world(draws=[0, 5, 5]).n_draws == 3
     assert fitted_model.to_world(1, include_exited=True).n_partners == len(model_book.partner_ids)
+    # the one draw selection (channelsim.world.draw_indices): evenly spaced, cycled past 200
+    assert fitted_model.to_world(draws=3).n_draws == 3
     with pytest.raises(ValueError, match="draws"):
-        fitted_model.to_world(draws=10_000)
+        fitted_model.to_world(draws=0)
 
 
 def test_to_world_runs_the_generative_process(fitted_model):

@@ -16,7 +16,9 @@ from tests._chromium import DevToolsPage
 
 @pytest.fixture(scope="module")
 def report(sweep_ds, tmp_path_factory):
-    comp = compare(sweep_ds, meta={"title": "Hiring profiles", "seed": 7, "version": "test"})
+    comp = compare(
+        sweep_ds, meta={"title": "Hiring profiles", "seed": 7, "channelsim_version": "test"}
+    )
     files = write_report(comp, tmp_path_factory.mktemp("interactive"))
     return comp, files
 

@@ -37,10 +37,12 @@ import numpy as np
 
 __all__ = [
     "Purpose",
+    "SeedError",
     "categorical",
     "key",
     "mix64",
     "normal",
+    "normalize_seed",
     "open_uniform",
     "poisson",
     "uniform",
@@ -55,6 +57,48 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _TWO_M53 = 2.0**-53
 _TWO_PI = 2.0 * np.pi
+
+
+class SeedError(ValueError):
+    """A seed that is not ``int >= 0``, a numpy Generator, a SeedSequence or None."""
+
+    is_bad_input = True
+
+    def __init__(self, problem: str):
+        self.problems = [problem]
+        super().__init__(problem)
+
+
+def normalize_seed(seed) -> int:
+    """The package's one seed convention: an ``int >= 0`` from ``int | numpy.random.Generator
+    | numpy.random.SeedSequence | None``.
+
+    ``None`` draws fresh entropy (record the returned int to repeat the run); a Generator or
+    SeedSequence gives one integer from it. Every entry point that takes ``seed`` /
+    ``random_seed`` normalises it here, once; child streams come from counter-based keys
+    (:func:`key`) or ``SeedSequence(seed)``, never from global seeding.
+
+    Raises
+    ------
+    SeedError
+        Negative, boolean or non-integer seeds.
+
+    Examples
+    --------
+    >>> normalize_seed(7), normalize_seed(np.random.default_rng(0)) >= 0
+    (7, True)
+    """
+    if seed is None:
+        seed = np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**62))
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer):
+        raise SeedError(f"seed must be a non-negative integer, got {seed!r}")
+    if seed < 0:
+        raise SeedError(f"seed must be a non-negative integer, got {seed}")
+    return int(seed)
 
 
 class Purpose(IntEnum):

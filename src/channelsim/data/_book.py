@@ -13,13 +13,14 @@ import pandas as pd
 import xarray as xr
 
 from channelsim._vocab import ONE_STAGE, STAGES, state_names
+from channelsim.calendar import quarter_freq
 from channelsim.data._matrices import (
     PanelArrays,
     engaged_counts,
     maturity_labels,
     panel_arrays,
 )
-from channelsim.data._periods import period_labels, quarter_freq
+from channelsim.data._periods import period_labels
 from channelsim.data._serial import (
     BookFiles,
     hash_tables,

@@ -15,13 +15,13 @@ import pandas as pd
 
 from channelsim._sql import SqlQuery
 from channelsim._vocab import DEFAULT_STAGE_MAP, STATES
+from channelsim.calendar import quarter_freq
 from channelsim.data._book import Book
 from channelsim.data._columns import text_column
 from channelsim.data._errors import BookWarning, ProblemList
 from channelsim.data._mapping import MappingError, parse_mapping_pairs
 from channelsim.data._matrices import engaged_counts, panel_arrays
 from channelsim.data._panel import build_panel, list_items
-from channelsim.data._periods import quarter_freq
 from channelsim.data._read import (
     ALL_CANONICAL,
     PANEL_COLUMNS,

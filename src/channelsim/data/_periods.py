@@ -19,14 +19,12 @@ __all__ = [
     "parse_quarters",
     "parse_steps",
     "period_labels",
-    "quarter_freq",
 ]
 
 KIND_NONE, KIND_MONTH, KIND_QUARTER = 0, 1, 2
 #: pandas frequency of panel steps by kind. Quarters are calendar quarters.
 STEP_FREQ = {KIND_MONTH: "M", KIND_QUARTER: "Q-DEC"}
 
-_MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _RE_YQ = re.compile(r"^(\d{4})\s*[-/ ]?\s*[Qq]([1-4])$")
 _RE_QY = re.compile(r"^[Qq]([1-4])\s*[-/ ]?\s*(\d{4})$")
 _RE_YM = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
@@ -57,25 +55,6 @@ def _named_month(s: str) -> tuple[int, int] | None:
         if full.startswith(name) or (name == "sept" and i == 8):
             return int(year), i + 1
     return None
-
-
-def quarter_freq(fiscal_year_start_month: int) -> str:
-    """pandas frequency of fiscal quarters for a fiscal year starting in the given month.
-
-    Fiscal quarters that coincide with calendar quarters (start month 1, 4, 7 or 10) use
-    calendar quarter labels (``"Q-DEC"``: ``2024Q1`` is January to March 2024). Other start
-    months use pandas' fiscal quarters ending in the month before the start month
-    (``"Q-JAN"`` for February: ``2025Q1`` is February to April 2024, pandas naming a fiscal
-    year by the calendar year it ends in).
-
-    Examples
-    --------
-    >>> quarter_freq(1), quarter_freq(7), quarter_freq(2)
-    ('Q-DEC', 'Q-DEC', 'Q-JAN')
-    """
-    if fiscal_year_start_month in (1, 4, 7, 10):
-        return "Q-DEC"
-    return f"Q-{_MONTH_ABBR[(fiscal_year_start_month - 2) % 12]}"
 
 
 def _month_ordinal(year: int, month: int) -> int:
@@ -223,7 +202,7 @@ def parse_quarters(values: pd.Series, qfreq: str) -> tuple[np.ndarray, np.ndarra
     values : pandas.Series
         The quarter column.
     qfreq : str
-        The quarter frequency, from :func:`quarter_freq`.
+        The quarter frequency, from :func:`channelsim.calendar.quarter_freq`.
 
     Returns
     -------

@@ -5,7 +5,6 @@ Depends on numpy, pandas and xarray.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,6 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from channelsim._atomic import atomic_write
+from channelsim.provenance import hasher
 
 __all__ = [
     "FORMAT_VERSION",
@@ -83,7 +83,7 @@ def hash_tables(tables: dict[str, pd.DataFrame | None], settings: dict) -> str:
     >>> a == hash_tables({"territories": t.copy()}, {"freq": "M"}), len(a)
     (True, 64)
     """
-    h = hashlib.sha256()
+    h = hasher()
     h.update(f"channelsim-book-v{FORMAT_VERSION}\n".encode())
     h.update(json.dumps(settings, sort_keys=True).encode())
     for name in TABLES:

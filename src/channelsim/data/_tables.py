@@ -87,7 +87,7 @@ def build_quarters(
     known : set of str or None
         The panel's territories (None when the panel could not be read: not checked).
     qfreq : str
-        pandas quarter frequency (:func:`channelsim.data._periods.quarter_freq`).
+        pandas quarter frequency (:func:`channelsim.calendar.quarter_freq`).
     problems : ProblemList
         Collects the problems.
 

@@ -41,10 +41,10 @@ from channelsim.forecast._forecast import (
     maturity_at_origin,
     parse_quantiles,
     quantile_name,
-    select_draws,
     simulate_paths,
 )
 from channelsim.forecast._io import (
+    SUFFIXES,
     OutputError,
     atomic_write,
     check_table_name,
@@ -86,6 +86,7 @@ from channelsim.forecast._quota import (
     suggest_quotas,
 )
 from channelsim.forecast._truth import truth_fitter, world_after_run
+from channelsim.world import draw_indices as select_draws  # the one draw selection
 
 __all__ = [
     "ATTAINMENT_BANDS",
@@ -93,6 +94,7 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "LEVELS",
     "POINT_OF_COLUMN",
+    "SUFFIXES",
     "BacktestError",
     "BacktestResult",
     "Forecast",

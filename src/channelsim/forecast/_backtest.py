@@ -20,7 +20,6 @@ resumes where it stopped.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import warnings
@@ -31,6 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from channelsim._vocab import MATURITY_LEVELS
+from channelsim.calendar import FiscalCalendar
+from channelsim.data import load_book
 from channelsim.forecast._baselines import BASELINES
 from channelsim.forecast._forecast import (
     DEFAULT_QUANTILES,
@@ -46,6 +48,7 @@ from channelsim.forecast._metrics import (
     seasonal_naive_scale,
     summarize,
 )
+from channelsim.provenance import json_hash
 
 __all__ = [
     "BacktestError",
@@ -104,8 +107,6 @@ def truncate_book(book, n_periods: int):
     >>> len(truncate_book(book, 9).periods)
     9
     """
-    from channelsim.data import load_book
-
     periods = book.periods
     if not 1 <= n_periods <= len(periods):
         raise BacktestError(f"cannot cut a book of {len(periods)} periods at {n_periods}")
@@ -131,12 +132,7 @@ def truncate_book(book, n_periods: int):
 
 
 def _quarter_codes(periods: pd.PeriodIndex, fy_start: int) -> np.ndarray:
-    from channelsim.data._periods import quarter_freq
-
-    if periods.freqstr.startswith("Q"):
-        return np.asarray(periods.asi8)
-    qf = quarter_freq(fy_start)
-    return np.array([p.asfreq(qf).ordinal for p in periods], dtype=np.int64)
+    return FiscalCalendar(fy_start).quarter_codes(periods)
 
 
 def backtest_origins(
@@ -326,8 +322,6 @@ def _series_actuals(book, origin: int, steps: int, fc, recruits: bool):
     out["territory"] = (T_ids, terr_sales)
     out["total"] = (["total"], terr_sales.sum(axis=0, keepdims=True))
     if fc.maturity is not None:
-        from channelsim._vocab import MATURITY_LEVELS
-
         codes = [c for c in range(len(MATURITY_LEVELS)) if np.any(fc.maturity == c)]
         out["maturity"] = (
             [MATURITY_LEVELS[c] for c in codes],
@@ -438,8 +432,7 @@ def _quantile_col(c: str) -> bool:
 
 # ----------------------------------------------------------------------------- the run
 def _fingerprint(book, settings: dict) -> str:
-    blob = json.dumps({"data_hash": book.data_hash(), **settings}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return json_hash({"data_hash": book.data_hash(), **settings})
 
 
 def _load_checkpoint(path: Path, fingerprint: str) -> pd.DataFrame | None:

@@ -21,8 +21,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from channelsim._html_repr import card, svg_line, table
 from channelsim._vocab import MATURITY_LEVELS, maturity_code
-from channelsim.world import World, engaged_stage_mask
+from channelsim.calendar import FiscalCalendar
+from channelsim.provenance import record
+from channelsim.rng import normalize_seed
+from channelsim.simulate import simulate_partners
+from channelsim.world import World, WorldSource, draw_indices, engaged_stage_mask
 
 __all__ = [
     "DEFAULT_QUANTILES",
@@ -36,7 +41,6 @@ __all__ = [
     "maturity_at_origin",
     "parse_quantiles",
     "quantile_name",
-    "select_draws",
     "simulate_paths",
 ]
 
@@ -44,8 +48,6 @@ __all__ = [
 LEVELS: tuple[str, ...] = ("total", "maturity", "territory", "partner")
 #: Default quantiles of the forecast table (columns ``q10, q50, q90``).
 DEFAULT_QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
-#: Paths per call of the numpy fallback (bounds its memory; see :func:`simulate_paths`).
-_FALLBACK_CHUNK = 64
 
 
 class ForecastError(ValueError):
@@ -128,33 +130,6 @@ def horizon_steps(world: World, horizon: int, unit: str) -> int:
     return int(np.sum(cal.quarter < horizon))
 
 
-def select_draws(n_world_draws: int, draws: int | np.ndarray | None) -> np.ndarray:
-    """World draw index of each path.
-
-    ``None``: every draw once. An int ``N``: ``N`` draws evenly spaced over the posterior
-    (all of them, cycled, when ``N`` exceeds the draws available; each path still gets its
-    own random numbers). An array: those indices.
-
-    Examples
-    --------
-    >>> select_draws(10, 4).tolist()
-    [0, 3, 6, 9]
-    """
-    if draws is None:
-        return np.arange(n_world_draws, dtype=np.int64)
-    if np.ndim(draws) == 0:
-        n = int(draws)
-        if n < 1:
-            raise ForecastError(f"draws must be >= 1, got {draws}")
-        if n >= n_world_draws:
-            return np.arange(n, dtype=np.int64) % n_world_draws
-        return np.round(np.linspace(0, n_world_draws - 1, n)).astype(np.int64)
-    idx = np.asarray(draws, dtype=np.int64).ravel()
-    if idx.size == 0 or idx.min() < 0 or idx.max() >= n_world_draws:
-        raise ForecastError(f"draw indices must lie in [0, {n_world_draws})")
-    return idx
-
-
 def maturity_at_origin(world: World) -> np.ndarray | None:
     """Channel maturity code of each territory at the origin (None for one-stage worlds).
 
@@ -192,23 +167,13 @@ class PartnerPaths:
     draw : (path,) int
         World draw of each path.
     backend : str
-        ``"simulate.simulate_partners"`` (the numba partner mode) or ``"world.generate"``
-        (the numpy specification, used while the partner mode is unavailable).
+        ``"simulate.simulate_partners"`` (the numba partner mode).
     """
 
     sales: np.ndarray
     new_sales: np.ndarray | None
     draw: np.ndarray
     backend: str
-
-
-def _partner_mode():
-    """The simulator's partner mode, or None while it is not available."""
-    try:
-        from channelsim.simulate import simulate_partners
-    except ImportError:
-        return None
-    return simulate_partners
 
 
 def _collapse_recruits(sales_slots, slot_territory, n_territories) -> np.ndarray:
@@ -218,54 +183,6 @@ def _collapse_recruits(sales_slots, slot_territory, n_territories) -> np.ndarray
         if sel.any():
             out[:, t] = sales_slots[:, sel].sum(axis=1)
     return out
-
-
-def _from_partner_mode(fn, world, n_steps, seed, recruit, draw, progress=False) -> PartnerPaths:
-    import inspect
-
-    extra = {}
-    if "progress" in inspect.signature(fn).parameters:
-        extra["progress"] = progress
-    res = fn(world, n_steps, seed=seed, recruit=recruit, draws=draw, **extra)
-    P, T = world.n_partners, world.n_territories
-    sales = np.asarray(res.sales if hasattr(res, "sales") else res, dtype=np.float64)
-    new = None
-    if recruit:
-        new = getattr(res, "new_sales", None)
-        if new is None and sales.shape[1] > P:
-            territory = np.asarray(res.territory)
-            new = _collapse_recruits(sales[:, P:], territory[P:], T)
-        elif new is None:
-            new = np.zeros((sales.shape[0], T, n_steps))
-        new = np.asarray(new, dtype=np.float64)
-    return PartnerPaths(np.ascontiguousarray(sales[:, :P]), new, draw, "simulate.simulate_partners")
-
-
-def _from_generate(world, n_steps, seed, recruit, draw, progress=False) -> PartnerPaths:
-    from channelsim import rng
-    from channelsim.world import generate
-
-    P, T = world.n_partners, world.n_territories
-    D = len(draw)
-    sales = np.empty((D, P, n_steps))
-    new = np.zeros((D, T, n_steps)) if recruit else None
-    n_chunks = -(-D // _FALLBACK_CHUNK)
-    chunks = range(n_chunks)
-    if progress:
-        from tqdm.auto import tqdm
-
-        chunks = tqdm(chunks, desc="simulating draws", unit="chunk")
-    for c in chunks:
-        lo, hi = c * _FALLBACK_CHUNK, min(D, (c + 1) * _FALLBACK_CHUNK)
-        # generate() numbers its paths from 0; each chunk gets its own derived seed.
-        sub_seed = seed if n_chunks == 1 else int(rng.key(seed, 0, 0, c, 0)[0] >> np.uint64(1))
-        run = generate(
-            world, n_steps, seed=sub_seed, n_paths=hi - lo, draws=draw[lo:hi], recruit=recruit
-        )
-        sales[lo:hi] = run.sales[:, :P]
-        if recruit:
-            new[lo:hi] = _collapse_recruits(run.sales[:, P:], run.territory[P:], T)
-    return PartnerPaths(sales, new, draw, "world.generate")
 
 
 def simulate_paths(
@@ -279,11 +196,9 @@ def simulate_paths(
 ) -> PartnerPaths:
     """Run the status-quo process forward, one path per world draw, partner by partner.
 
-    This is the one place the forecast touches the dynamics. It calls the simulator's partner
-    mode ``channelsim.simulate.simulate_partners`` when that is available; otherwise the numpy
-    specification :func:`channelsim.world.generate` (same process, same random keys), in
-    chunks of 64 paths each with a seed derived from ``seed`` and the chunk index (so the
-    numbers depend on the seed only, not on the machine).
+    This is the one place the forecast touches the dynamics: it calls the simulator's partner
+    mode :func:`channelsim.simulate.simulate_partners` (under the status quo it equals the
+    numpy specification :func:`channelsim.world.generate` on the same seed).
 
     Parameters
     ----------
@@ -294,7 +209,7 @@ def simulate_paths(
     recruit : bool
         Simulate new recruits as well (their sales are returned per territory).
     draws : int, array of int or None
-        See :func:`select_draws`.
+        See :func:`channelsim.world.draw_indices`.
     progress : bool
         Show a progress bar (tqdm).
 
@@ -309,14 +224,20 @@ def simulate_paths(
     >>> paths.sales.shape
     (4, 10, 3)
     """
-    if seed is None or int(seed) < 0:
-        raise ForecastError(f"seed must be a non-negative integer, got {seed!r}")
-    draw = select_draws(world.n_draws, draws)
-    fn = _partner_mode()
-    if fn is not None:
-        args = (world, int(n_steps), int(seed), bool(recruit), draw, progress)
-        return _from_partner_mode(fn, *args)
-    return _from_generate(world, int(n_steps), int(seed), bool(recruit), draw, progress)
+    seed = normalize_seed(seed)
+    draw = draw_indices(world.n_draws, draws)
+    res = simulate_partners(
+        world, int(n_steps), seed=int(seed), recruit=bool(recruit), draws=draw, progress=progress
+    )
+    P, T = world.n_partners, world.n_territories
+    sales = np.asarray(res.sales, dtype=np.float64)
+    new = None
+    if recruit:
+        if sales.shape[1] > P:
+            new = _collapse_recruits(sales[:, P:], np.asarray(res.territory)[P:], T)
+        else:
+            new = np.zeros((sales.shape[0], T, int(n_steps)))
+    return PartnerPaths(np.ascontiguousarray(sales[:, :P]), new, draw, "simulate.simulate_partners")
 
 
 # ------------------------------------------------------------------------- the forecast
@@ -518,8 +439,6 @@ class Forecast:
     def _repr_html_(self) -> str:
         """Notebook view: the total by step (mean and quantiles), as a fan (inline SVG) and a
         table, and the territory totals over the horizon."""
-        from channelsim._html_repr import card, svg_line, table
-
         frame = self.to_frame(levels=["total", "territory"])
         qcols = [c for c in frame.columns if c.startswith("q")]
         total = frame[frame["level"] == "total"]
@@ -624,26 +543,16 @@ def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- the entry
-def _world_of(source, draws, seed: int = 0) -> tuple[World, dict, Any]:
-    """A World from a World or a fitted model (``to_world``), its provenance, draws left.
-
-    A model is asked for ``draws`` draws (an int) with ``seed`` choosing them; its data hash
-    (``model.book.data_hash()``) and config hash (``model.config.config_hash()``) go into
-    the provenance.
-    """
-    if isinstance(source, World):
-        return source, {}, draws
-    to_world = getattr(source, "to_world", None)
-    if to_world is None:
+def _world_of(source, draws) -> tuple[World, dict]:
+    """The World of a :class:`~channelsim.world.WorldSource` (a World or a fitted model)
+    with the draws selected, and the source's identity for the provenance: its data hash
+    (``model.book.data_hash()`` or ``data_hash``), config hash and model hash when it has
+    them."""
+    if not isinstance(source, WorldSource):
         raise ForecastError(
             f"forecast needs a World or a fitted model with to_world(), got {type(source).__name__}"
         )
-    import inspect
-
-    n = None if draws is None or np.ndim(draws) else int(draws)
-    kwargs = {"seed": int(seed)} if "seed" in inspect.signature(to_world).parameters else {}
-    world = to_world(n, **kwargs)
-    left = draws if n is None else None
+    world = source.to_world(draws)
     meta = {}
     candidates = {
         "model_hash": getattr(source, "model_hash", None),
@@ -655,7 +564,7 @@ def _world_of(source, draws, seed: int = 0) -> tuple[World, dict, Any]:
         value = value() if callable(value) else value
         if value is not None:
             meta[name] = str(value)
-    return world, meta, left
+    return world, meta
 
 
 def forecast(
@@ -682,10 +591,12 @@ def forecast(
         holds the origin, partial if the origin is not its first step).
     unit : {"step", "quarter"}
         The periods of the table.
-    seed : int
-        Seed of the counter-based generator (same seed, same forecast).
+    seed : int, numpy Generator or None
+        Seed of the counter-based generator (same seed, same forecast;
+        :func:`channelsim.rng.normalize_seed`: None draws fresh entropy, recorded in ``meta``).
     draws : int, array of int or None
-        Posterior draws to use, one path each (see :func:`select_draws`); None uses all.
+        Posterior draws to use, one path each (:func:`channelsim.world.draw_indices`: ``n``
+        evenly spaced, cycled past the draws available); None uses all.
     recruits : bool
         Include partners recruited during the horizon, as one ``<territory>/new`` row per
         territory at the partner level (off by default: a forecast of the existing book).
@@ -709,24 +620,17 @@ def forecast(
     [['total', '2024Q1'], ['total', '2024Q2']]
     """
     qs = parse_quantiles(quantiles)
-    world, meta, draws = _world_of(source, draws, seed)
+    seed = normalize_seed(seed)
+    world, meta = _world_of(source, draws)
     n_steps = horizon_steps(world, horizon, unit)
-    paths = simulate_paths(
-        world, n_steps, seed=seed, recruit=recruits, draws=draws, progress=progress
-    )
+    paths = simulate_paths(world, n_steps, seed=seed, recruit=recruits, progress=progress)
     st = world.partner_state
     keep = np.flatnonzero((st >= 0) & (st < world.exited))
     order = keep[np.argsort(world.partner_territory[keep], kind="stable")]
     cal = world.calendar(n_steps)
-    from channelsim.data._periods import quarter_freq
-
-    qfreq = quarter_freq(world.fiscal_year_start_month)
     step_q = np.asarray(cal.quarter, dtype=np.int64)
     first = np.flatnonzero(np.r_[True, np.diff(step_q) != 0])
-    if world.steps_per_quarter == 3:
-        qper = pd.PeriodIndex([cal.periods[j].asfreq(qfreq) for j in first])
-    else:
-        qper = pd.PeriodIndex([cal.periods[j] for j in first])
+    qper = FiscalCalendar(world.fiscal_year_start_month).quarters(cal.periods[first])
     meta = {
         **meta,
         "seed": int(seed),
@@ -740,9 +644,7 @@ def forecast(
         "recruits": bool(recruits),
         "backend": paths.backend,
     }
-    from channelsim.forecast._io import provenance
-
-    meta = provenance(**meta)
+    meta = record(**meta)
     names = np.array(world.state_names, dtype=object)
     return Forecast(
         partner_sales=(

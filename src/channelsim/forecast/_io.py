@@ -18,7 +18,6 @@ leaves the old file in place. Folders are created when missing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -34,6 +33,8 @@ from channelsim._sql import (
     read_sql_provenance,
     write_sql_table,
 )
+from channelsim.forecast._forecast import dataset_to_frame
+from channelsim.provenance import file_hash, record
 
 __all__ = [
     "PROVENANCE_KEY",
@@ -64,24 +65,6 @@ class OutputError(ValueError):
     is_bad_input = True
 
 
-def file_hash(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    """sha256 hex digest of a file's bytes (the "model hash" of a model file).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> with tempfile.NamedTemporaryFile(delete=False) as fh:
-    ...     _ = fh.write(b"abc")
-    >>> file_hash(fh.name)[:12]
-    'ba7816bf8f01'
-    """
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def provenance(*, seed: int | None, model_hash: str | None = None, **extra) -> dict:
     """The provenance record written with every output.
 
@@ -98,18 +81,15 @@ def provenance(*, seed: int | None, model_hash: str | None = None, **extra) -> d
     Returns
     -------
     dict
-        ``{"seed", "model_hash", "package_version", **extra}``.
+        ``{"seed", "channelsim_version", "model_hash", **extra}``
+        (:func:`channelsim.provenance.record`).
 
     Examples
     --------
     >>> sorted(provenance(seed=1, model_hash="abc", horizon=4))
-    ['horizon', 'model_hash', 'package_version', 'seed']
+    ['channelsim_version', 'horizon', 'model_hash', 'seed']
     """
-    from channelsim import __version__
-
-    rec = {"seed": seed, "model_hash": model_hash, "package_version": __version__}
-    rec.update(extra)
-    return json.loads(json.dumps(rec, default=_json_default))
+    return record(seed=seed, model_hash=model_hash, **extra)
 
 
 def _json_default(obj):
@@ -135,8 +115,6 @@ def _suffix(path: Path) -> str:
 def _to_frame(data: pd.DataFrame | xr.Dataset) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
-    from channelsim.forecast._forecast import dataset_to_frame
-
     return dataset_to_frame(data)
 
 

@@ -16,7 +16,8 @@ fitted model's world without refitting:
   ``eta_k = rho^k eta_0 + sigma_eta sqrt(sum_{i<k} rho^(2i)) z`` per draw, so the newer
   actuals inform the forecast through the partners' states, not through the shocks. Refit to
   use them fully;
-* trailing four quarters' sales come from the newer actuals; the origin moves to the period
+* trailing four quarters' sales come from the newer actuals (with the calendar's one
+  fallback for short histories); the origin moves to the period
   after them.
 """
 
@@ -28,6 +29,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from channelsim.calendar import FiscalCalendar
+from channelsim.data import load_book
 from channelsim.forecast._forecast import ForecastError
 
 __all__ = ["combine_books", "world_from_newer_actuals"]
@@ -42,8 +45,6 @@ def combine_books(book, newer):
         If the two differ in frequency or in having lifecycle stages, or ``newer`` ends
         before ``book``.
     """
-    from channelsim.data import load_book
-
     problems = []
     if newer.freq != book.freq:
         problems.append(
@@ -81,10 +82,9 @@ def combine_books(book, newer):
         )
 
 
-def _trailing(book, territory_ids) -> np.ndarray | None:
-    """Sales of the last four complete fiscal quarters per territory (None if fewer)."""
-    from channelsim.data._periods import quarter_freq
-
+def _trailing(book, territory_ids) -> np.ndarray:
+    """Sales of the last four complete fiscal quarters per territory
+    (:meth:`channelsim.calendar.FiscalCalendar.trailing_sales`)."""
     sales = np.nan_to_num(book.sales_matrix(), nan=0.0)
     tm = book.territory_matrix()
     index = {t: i for i, t in enumerate(book.territory_ids)}
@@ -92,17 +92,7 @@ def _trailing(book, territory_ids) -> np.ndarray | None:
     for k, t in enumerate(territory_ids):
         if t in index:
             per_step[k] = np.where(tm == index[t], sales, 0.0).sum(axis=0)
-    if book.freq == "Q":
-        codes = np.asarray(book.periods.asi8)
-        spq = 1
-    else:
-        qf = quarter_freq(book.fiscal_year_start_month)
-        codes = np.array([p.asfreq(qf).ordinal for p in book.periods])
-        spq = 3
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    lengths = np.diff(np.r_[starts, len(codes)])
-    q = np.add.reduceat(per_step, starts, axis=1)[:, lengths == spq]
-    return q[:, -4:] if q.shape[1] >= 4 else None
+    return FiscalCalendar(book.fiscal_year_start_month).trailing_sales(book.periods, per_step)
 
 
 def world_from_newer_actuals(model, newer, *, draws=None, seed: int = 0):
@@ -183,7 +173,7 @@ def world_from_newer_actuals(model, newer, *, draws=None, seed: int = 0):
         partner_state=state,
         partner_territory=territory,
         eta_last=eta,
-        trailing_sales=world.trailing_sales if trailing is None else trailing,
+        trailing_sales=trailing,
         origin_period=combined.periods[-1] + 1,
         origin_step=world.origin_step + k_new,
     )

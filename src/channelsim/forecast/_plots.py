@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from channelsim.calendar import FiscalCalendar
 from channelsim.forecast._metrics import pit_coverage
 
 __all__ = ["calibration_plot", "fan_chart"]
@@ -33,11 +34,10 @@ def _actual_series(book, level: str, ids, unit: str):
     out["total"] = sales.sum(axis=0)
     frame = pd.DataFrame(out, index=pd.Index(labels))
     if unit == "quarter":
-        from channelsim.data._periods import quarter_freq
-
         if book.freq == "M":
-            qf = quarter_freq(book.fiscal_year_start_month)
-            q = [str(p.asfreq(qf)) for p in book.periods]
+            q = [
+                str(p) for p in FiscalCalendar(book.fiscal_year_start_month).quarters(book.periods)
+            ]
             counts = pd.Series(q).value_counts()
             frame = frame.groupby(q, sort=False).sum()
             frame = frame[counts.reindex(frame.index).to_numpy() == 3]  # whole quarters only

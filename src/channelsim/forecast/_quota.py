@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from channelsim.calendar import FiscalCalendar
 from channelsim.forecast._forecast import Forecast, ForecastError, _world_of, forecast
 
 __all__ = [
@@ -70,12 +71,7 @@ class QuotaPlan:
 
 
 def _fy_of(periods: pd.PeriodIndex, fy_start: int) -> np.ndarray:
-    months = (
-        np.asarray(periods.month)
-        if periods.freqstr == "M"
-        else (np.asarray(periods.quarter) - 1) * 3 + 1
-    )
-    return np.asarray(periods.year) + ((months >= fy_start) & (fy_start > 1)).astype(int)
+    return FiscalCalendar(fy_start).fiscal_years(periods)
 
 
 def fiscal_year_steps(world, year: int) -> tuple[int, int]:
@@ -190,14 +186,13 @@ def suggest_quotas(
     if not 0.0 < float(probability) < 1.0:
         raise ForecastError(f"probability must be strictly between 0 and 1, got {probability}")
     if fc is None:
-        world, meta, left = _world_of(source, draws, seed)
+        world, meta = _world_of(source, draws)
         first, n = fiscal_year_steps(world, year)
         fc = forecast(
             world,
             first + n,
             unit="step",
             seed=seed,
-            draws=left,
             recruits=recruits,
             model_hash=model_hash or meta.get("model_hash"),
             progress=progress,

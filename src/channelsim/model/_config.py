@@ -6,13 +6,13 @@ Depends on pydantic and the standard library (never PyMC).
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from channelsim.model._priors import Priors
+from channelsim.provenance import json_hash
 
 __all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "ModelConfig", "ModelConfigError"]
 
@@ -138,4 +138,4 @@ class ModelConfig(BaseModel):
     def config_hash(self) -> str:
         """sha256 of the settings that define the fitted model (all but display/parallelism)."""
         d = {k: v for k, v in self.model_dump(mode="json").items() if k not in _NOT_HASHED}
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
+        return json_hash(d)

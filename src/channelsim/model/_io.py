@@ -30,28 +30,6 @@ class ModelFileError(ValueError):
     is_bad_input = True
 
 
-def _version_key(v: str) -> tuple[int, int]:
-    parts = ([*v.split("+")[0].split("."), "0", "0"])[:2]
-    try:
-        return int(parts[0]), int(parts[1])
-    except ValueError:
-        return (-1, -1)
-
-
-def compatible_versions(file_version: str, package_version: str) -> bool:
-    """Same major version, and the same minor version while the major version is 0.
-
-    Examples
-    --------
-    >>> compatible_versions("0.1.0", "0.1.3"), compatible_versions("0.1.0", "0.2.0")
-    (True, False)
-    """
-    a, b = _version_key(file_version), _version_key(package_version)
-    if a[0] < 0 or b[0] < 0:
-        return False
-    return a[0] == b[0] and (a[0] > 0 or a[1] == b[1])
-
-
 def write_model_file(
     path: str | os.PathLike,
     *,

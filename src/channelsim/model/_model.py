@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from channelsim._html_repr import badge, card, table
+from channelsim.data import Book
 from channelsim.model._assemble import POPULATION_VARS, assemble_posterior
 from channelsim.model._config import ModelConfig, ModelConfigError
 from channelsim.model._data import ModelData, prepare
@@ -26,13 +28,10 @@ from channelsim.model._diagnostics import (
     posterior_predictive,
     warn_if_bad,
 )
-from channelsim.model._io import (
-    ModelFileError,
-    compatible_versions,
-    read_model_file,
-    write_model_file,
-)
+from channelsim.model._io import ModelFileError, read_model_file, write_model_file
 from channelsim.model._to_world import build_world, select_draws
+from channelsim.provenance import VERSION_KEY, compatible_versions, package_version
+from channelsim.rng import normalize_seed
 
 __all__ = ["ChannelModel", "NotFittedError"]
 
@@ -46,20 +45,6 @@ def _az():
         warnings.simplefilter("ignore", FutureWarning)
         import arviz as az
     return az
-
-
-def _seed_sequence(random_seed) -> np.random.SeedSequence:
-    if isinstance(random_seed, np.random.Generator):
-        return np.random.SeedSequence(int(random_seed.integers(2**63)))
-    if isinstance(random_seed, np.random.SeedSequence):
-        return random_seed
-    return np.random.SeedSequence(random_seed)
-
-
-def _version() -> str:
-    from channelsim import __version__
-
-    return __version__
 
 
 class ChannelModel:
@@ -201,7 +186,7 @@ class ChannelModel:
         t_start = time.perf_counter()
         data = prepare(book, cfg.amount_location)
         priors = cfg.priors.for_steps(data.steps_per_quarter)
-        ss = _seed_sequence(random_seed)
+        ss = np.random.SeedSequence(normalize_seed(random_seed))
         s_sales, s_life, s_post = (int(c.generate_state(1)[0]) for c in ss.spawn(3))
         results = {}
         # The lifecycle model is cheap but its spread sd_trans mixes slowly (territory
@@ -263,7 +248,7 @@ class ChannelModel:
     def _set_fit(self, posterior, stats, book, data, info) -> None:
         az = _az()
         attrs = {
-            "channelsim_version": _version(),
+            VERSION_KEY: package_version(),
             "config_hash": self.config.config_hash(),
             "data_hash": book.data_hash(),
         }
@@ -353,10 +338,11 @@ class ChannelModel:
         Parameters
         ----------
         draws : None, int or array of int
-            All posterior draws (None), ``n`` draws chosen at random without replacement
-            (int), or flat indices into ``chain x draw``.
+            All posterior draws (None), ``n`` draws evenly spaced over ``chain x draw``
+            (int; cycled when ``n`` exceeds them), or flat indices into ``chain x draw``
+            (:func:`channelsim.world.draw_indices`, the package's one draw selection).
         seed : int
-            For the choice of draws and the population draws of unseen groups.
+            For the population draws of unseen groups.
         extra_territories : dict or list, optional
             Unseen territories: ``{id: target_partners}`` or a list of ids (target 10).
             Their effects are drawn from the fitted population (module docstring of
@@ -380,7 +366,7 @@ class ChannelModel:
         """
         self._require_fit("to_world")
         rng = np.random.default_rng(seed)
-        idx = select_draws(self.idata.posterior, draws, rng)
+        idx = select_draws(self.idata.posterior, draws)
         return build_world(
             self.idata.posterior,
             self.data,
@@ -402,7 +388,7 @@ class ChannelModel:
         """
         self._require_fit("save")
         attrs = {
-            "channelsim_version": _version(),
+            VERSION_KEY: package_version(),
             "config": self.config.to_json(),
             "config_hash": self.config.config_hash(),
             "data_hash": self.book.data_hash(),
@@ -436,20 +422,18 @@ class ChannelModel:
             Not a model file, written by an incompatible channelsim version, fitted with a
             different config than ``config``, or its book does not match its data hash.
         """
-        from channelsim.data import Book
-
         attrs, posterior, stats, book_ds = read_model_file(path)
-        fv = str(attrs.get("channelsim_version", "?"))
-        if not compatible_versions(fv, _version()):
+        fv = str(attrs.get(VERSION_KEY, "?"))
+        if not compatible_versions(fv):
             raise ModelFileError(
                 f"{path}: written by channelsim {fv}, incompatible with this channelsim "
-                f"{_version()}; refit the model"
+                f"{package_version()}; refit the model"
             )
         try:
             stored = ModelConfig.from_json(attrs["config"])
         except (ModelConfigError, ValueError) as exc:
             raise ModelFileError(
-                f"{path}: its model config is not one this channelsim {_version()} knows; "
+                f"{path}: its model config is not one this channelsim {package_version()} knows; "
                 f"refit the model ({exc})"
             ) from None
         if stored.config_hash() != attrs.get("config_hash"):
@@ -477,8 +461,6 @@ class ChannelModel:
     def _repr_html_(self) -> str:
         """Notebook view: a diagnostics badge (R-hat, ESS, divergences), the book, the worst
         parameters' convergence table and their bulk ESS against the threshold (inline SVG)."""
-        from channelsim._html_repr import badge, card, table
-
         cfg = self.config
         if not self.is_fitted:
             return card(

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from channelsim.calendar import FiscalCalendar
 from channelsim.model._data import ModelData
 from channelsim.model._posterior import HYPER_NAMES, transition_matrix
-from channelsim.world import QuotaRule, StepCalendar, World, expected_sales, initial_state
+from channelsim.world import QuotaRule, World, draw_indices, expected_sales, initial_state
 
 __all__ = ["build_world", "select_draws"]
 
@@ -48,22 +49,10 @@ _WORLD_FIELDS = (
 )
 
 
-def select_draws(posterior: xr.Dataset, draws, rng: np.random.Generator) -> np.ndarray:
-    """Flat draw indices: all (None), ``n`` spread evenly (int), or the given indices."""
-    total = posterior.sizes["chain"] * posterior.sizes["draw"]
-    if draws is None:
-        return np.arange(total)
-    if np.isscalar(draws) and not isinstance(draws, bool):
-        n = int(draws)
-        if not 1 <= n <= total:
-            raise ValueError(
-                f"draws must be between 1 and {total} (the posterior's draws), got {n}"
-            )
-        return np.sort(rng.choice(total, size=n, replace=False))
-    idx = np.asarray(draws, dtype=np.int64).ravel()
-    if idx.size == 0 or idx.min() < -total or idx.max() >= total:
-        raise ValueError(f"draw indices must lie in [0, {total})")
-    return idx % total
+def select_draws(posterior: xr.Dataset, draws) -> np.ndarray:
+    """Flat ``chain x draw`` indices of the posterior draws :func:`channelsim.world.draw_indices`
+    selects (all for None, ``n`` evenly spaced, or the given indices)."""
+    return draw_indices(posterior.sizes["chain"] * posterior.sizes["draw"], draws)
 
 
 def _trailing_sales(data: ModelData) -> np.ndarray:
@@ -73,20 +62,7 @@ def _trailing_sales(data: ModelData) -> np.ndarray:
     terr = np.where(data.territory >= 0, data.territory, 0)
     per_step = np.zeros((T, N))
     np.add.at(per_step, (terr.ravel(), np.tile(np.arange(N), data.P)), sales.ravel())
-    c = StepCalendar.build(data.periods[0], N, data.steps_per_quarter, data.fiscal_year_start_month)
-    full = np.flatnonzero(c.quarter_len == data.steps_per_quarter)
-    q_sales = (
-        np.stack([per_step[:, c.quarter == q].sum(1) for q in full], axis=1)
-        if full.size
-        else np.zeros((T, 0))
-    )
-    if q_sales.shape[1] == 0:
-        rate = per_step.mean(1, keepdims=True) * data.steps_per_quarter
-        return np.repeat(rate, 4, axis=1)
-    if q_sales.shape[1] < 4:
-        pad = np.repeat(q_sales[:, :1], 4 - q_sales.shape[1], axis=1)
-        q_sales = np.concatenate([pad, q_sales], axis=1)
-    return q_sales[:, -4:]
+    return FiscalCalendar(data.fiscal_year_start_month).trailing_sales(data.periods, per_step)
 
 
 def _last_quota(book, data: ModelData) -> np.ndarray | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, fields, replace
 
 from channelsim.policy._errors import PolicyError
@@ -16,6 +14,7 @@ from channelsim.policy._levers import (
     quota_label,
     quota_preset,
 )
+from channelsim.provenance import SHORT, json_hash
 from channelsim.world import QuotaRule
 
 __all__ = ["LEVERS", "POLICY_PRESETS", "Policy"]
@@ -143,8 +142,7 @@ class Policy:
 
     def digest(self) -> str:
         """A short hash of every lever value (stable across sessions)."""
-        text = json.dumps(self.to_dict(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return json_hash(self.to_dict(), SHORT)
 
 
 #: Named whole policies; ``status_quo`` first. Each changes the levers its name says.

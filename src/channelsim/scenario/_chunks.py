@@ -20,7 +20,6 @@ Depends on numpy, xarray, tqdm and (only when a Dask client is passed) ``dask.di
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import uuid
@@ -34,6 +33,7 @@ import numpy as np
 import xarray as xr
 
 from channelsim._atomic import atomic_write, atomic_write_bytes
+from channelsim.provenance import fingerprint
 
 __all__ = [
     "CheckpointError",
@@ -84,43 +84,6 @@ def chunk_bounds(n_policies: int, chunk_size: int) -> list[tuple[int, int]]:
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     return [(s, min(s + chunk_size, n_policies)) for s in range(0, n_policies, chunk_size)]
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return {"dtype": str(obj.dtype), "shape": list(obj.shape), "sha": _sha(obj)}
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    if obj is None or isinstance(obj, str | int | float | bool):
-        return obj
-    return repr(obj)
-
-
-def _sha(arr: np.ndarray) -> str:
-    a = np.ascontiguousarray(arr)
-    if a.dtype == object:
-        return hashlib.sha256(repr(a.tolist()).encode()).hexdigest()
-    return hashlib.sha256(a.tobytes()).hexdigest()
-
-
-def fingerprint(*parts: Any) -> str:
-    """A stable hex digest of JSON-like parts (dicts, lists, numbers, strings, numpy arrays).
-
-    Examples
-    --------
-    >>> fingerprint({"seed": 1}) == fingerprint({"seed": 1})
-    True
-    >>> fingerprint({"seed": 1}) == fingerprint({"seed": 2})
-    False
-    """
-    text = json.dumps(_jsonable(list(parts)), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def normalize_attrs(attrs: dict) -> dict:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 
-from channelsim.scenario._chunks import ChunkStore, fingerprint, run_chunks
+from channelsim.provenance import VERSION_KEY, fingerprint, package_version, world_hash
+from channelsim.scenario._chunks import ChunkStore, run_chunks
 from channelsim.scenario._compare import Comparison, compare, ranking_stability
 from channelsim.scenario._policies import PolicySet, build_policies, effect_sizes, effects_table
 from channelsim.scenario._schema import Scenario, ScenarioError, load_scenario
@@ -186,8 +186,6 @@ class PreparedScenario:
 
     def fingerprint(self) -> str:
         """Digest of everything that determines the results (for checkpoints)."""
-        from channelsim import __version__
-
         return fingerprint(
             self.scenario.model_dump(mode="json"),
             {"paths": self.n_paths, "steps": self.n_steps, "seed": self.seed},
@@ -196,20 +194,9 @@ class PreparedScenario:
             if len(self.policies.parameters.columns)
             else None,
             self.effects.to_dict(),
-            _world_digest(self.world),
-            __version__,
+            world_hash(self.world),
+            package_version(),
         )
-
-
-def _world_digest(world) -> str:
-    d = world.to_dict()
-    parts = {}
-    for k, v in sorted(d.items()):
-        if isinstance(v, np.ndarray):
-            parts[k] = v
-        else:
-            parts[k] = repr(v)
-    return fingerprint(parts)
 
 
 def _resolve_world(scenario: Scenario, base: Path | None):
@@ -447,8 +434,6 @@ def run_scenario(
     >>> res.dataset.sizes["policy"], res.comparison.n_paths
     (2, 4)
     """
-    from channelsim import __version__
-
     prep = scenario if isinstance(scenario, PreparedScenario) else prepare(scenario, **overrides)
     out_path = Path(out) if out is not None else None
     fn = prep.chunk_fn()
@@ -478,7 +463,7 @@ def run_scenario(
             "scenario": sc.scenario.name,
             "scenario_fingerprint": fp,
             "world": prep.world_label,
-            "channelsim_version": __version__,
+            VERSION_KEY: package_version(),
         }
     )
     if results is not None:
@@ -490,7 +475,7 @@ def run_scenario(
         "seed": prep.seed,
         "quarters": sc.run.quarters,
         "world": prep.world_label,
-        "version": __version__,
+        VERSION_KEY: package_version(),
         "source": prep.source,
         "provenance": f"fingerprint {fp[:16]}",
         "ranking": "score" if sc.objectives.weights else sc.objectives.primary,

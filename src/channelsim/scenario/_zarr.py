@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from channelsim.provenance import fingerprint, package_version, world_hash
 from channelsim.scenario._chunks import CheckpointError, _canonical, chunk_bounds, run_chunks
 
 __all__ = ["ZarrStore", "is_zarr_path", "open_results", "simulate_to_zarr"]
@@ -308,23 +309,19 @@ def simulate_to_zarr(
     >>> callable(simulate_to_zarr)
     True
     """
-    from channelsim import __version__
-    from channelsim.scenario._chunks import fingerprint
-    from channelsim.scenario._run import _world_digest
-
     pols = list(policies)
     fn = _SimulateChunks(
         world, pols, n_paths=n_paths, n_steps=n_steps, seed=seed, by_territory=by_territory
     )
     fp = fingerprint(
         "simulate",
-        _world_digest(world),
+        world_hash(world),
         [p.digest() for p in pols],
         n_paths,
         n_steps,
         seed,
         by_territory,
-        __version__,
+        package_version(),
     )
     store = ZarrStore(path, fp, len(pols), chunk_size)
     store.open(restart=restart)

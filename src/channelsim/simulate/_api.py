@@ -8,11 +8,11 @@ import numpy as np
 import xarray as xr
 
 from channelsim.policy import EffectSizes, Policy, PolicyGrid
+from channelsim.rng import normalize_seed
 from channelsim.simulate._dataset import build_dataset
 from channelsim.simulate._run import (
     SimulationError,
     make_plan,
-    normalize_seed,
     recruit_slots,
     run_numba,
     run_numpy,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
@@ -10,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from channelsim.policy import LEVERS, VARIABLES
+from channelsim.provenance import SHORT, VERSION_KEY, json_hash, package_version, world_hash
 
 __all__ = [
     "ACCURACY_VARIABLES",
@@ -55,19 +55,6 @@ AGGREGATION: dict[str, str] = {
 }
 
 
-def world_hash(world) -> str:
-    """A short sha256 of a world's arrays, labels and calendar."""
-    h = hashlib.sha256()
-    for name, value in sorted(world.to_dict().items()):
-        h.update(name.encode())
-        if isinstance(value, np.ndarray):
-            h.update(str(value.dtype).encode() + str(value.shape).encode())
-            h.update(np.ascontiguousarray(value).tobytes())
-        else:
-            h.update(repr(value).encode())
-    return h.hexdigest()[:16]
-
-
 def _config_hash(plan, by_territory: bool, whash: str) -> str:
     cfg = {
         "world": whash,
@@ -78,14 +65,11 @@ def _config_hash(plan, by_territory: bool, whash: str) -> str:
         "n_steps": plan.n_steps,
         "by_territory": bool(by_territory),
     }
-    text = json.dumps(cfg, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return json_hash(cfg, SHORT)
 
 
 def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> xr.Dataset:
     """Label the kernel output (path, variable, slot, quarter, territory or 1)."""
-    from channelsim import __version__
-
     w = plan.world
     idx = plan.policy_slot
     if len(idx) and np.array_equal(idx, np.arange(idx[0], idx[0] + len(idx))):
@@ -132,7 +116,7 @@ def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> 
         "config_hash": _config_hash(plan, by_territory, whash),
         "status_quo": json.dumps(plan.status_quo.to_dict(), default=str),
         "effects": json.dumps(plan.effects.to_dict()),
-        "channelsim_version": __version__,
+        VERSION_KEY: package_version(),
     }
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 

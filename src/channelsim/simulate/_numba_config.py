@@ -31,11 +31,12 @@ they differ (not when ``NUMBA_CACHE_DIR`` points elsewhere).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numba
+
+from channelsim.provenance import hasher
 
 __all__ = ["CACHE", "FASTMATH", "PARALLEL", "jit", "n_threads", "pjit"]
 
@@ -84,7 +85,7 @@ def _clear_stale_cache() -> None:
         return
     here = Path(__file__).resolve().parent
     root = here.parent
-    h = hashlib.sha256()
+    h = hasher()
     for rel in _SOURCES:
         try:
             h.update(rel.encode() + (root / rel).read_bytes())

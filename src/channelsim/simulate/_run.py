@@ -17,13 +17,13 @@ from channelsim.policy import (
     pack_policies,
     quarter_variables,
 )
+from channelsim.rng import SeedError, normalize_seed
 from channelsim.world import World, generate
 
 __all__ = [
     "Plan",
     "SimulationError",
     "make_plan",
-    "normalize_seed",
     "recruit_slots",
     "run_numba",
     "run_numpy",
@@ -59,25 +59,6 @@ def recruit_slots(world) -> int:
     vals1 = max(vals - 1, 0)
     ppf = vals1 if special.pdtr(vals1, lam) >= q else vals
     return int(max(1, ppf + 1))
-
-
-def normalize_seed(seed) -> int:
-    """An int seed from ``int | numpy.random.Generator | None`` (None draws fresh entropy).
-
-    Examples
-    --------
-    >>> normalize_seed(7)
-    7
-    """
-    if seed is None:
-        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**62))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise SimulationError([f"seed must be a non-negative integer, got {seed!r}"])
-    if seed < 0:
-        raise SimulationError([f"seed must be a non-negative integer, got {seed}"])
-    return int(seed)
 
 
 class Plan:
@@ -140,7 +121,7 @@ def make_plan(
         problems.append(f"effects must be EffectSizes, got {type(effects)!r}")
     try:
         seed = normalize_seed(seed)
-    except SimulationError as err:
+    except SeedError as err:
         problems.extend(err.problems)
     pols: list[Policy] = []
     try:

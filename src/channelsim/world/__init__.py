@@ -35,7 +35,15 @@ from channelsim.world._process import (
     recruit_entity,
     row_sum,
 )
-from channelsim.world._schema import QuotaRule, StepCalendar, World, WorldError, engaged_stage_mask
+from channelsim.world._schema import (
+    QuotaRule,
+    StepCalendar,
+    World,
+    WorldError,
+    WorldSource,
+    draw_indices,
+    engaged_stage_mask,
+)
 
 __all__ = [
     "HERMITE_NODES",
@@ -54,6 +62,8 @@ __all__ = [
     "World",
     "WorldError",
     "WorldRun",
+    "WorldSource",
+    "draw_indices",
     "draw_recruits",
     "draw_sales",
     "draw_shock",

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from channelsim._vocab import PROGRESSIVE_STAGES, STAGES, state_names
+from channelsim.calendar import FiscalCalendar, StepCalendar
 
-__all__ = ["QuotaRule", "StepCalendar", "World", "WorldError", "engaged_stage_mask"]
+__all__ = [
+    "QuotaRule",
+    "StepCalendar",
+    "World",
+    "WorldError",
+    "WorldSource",
+    "draw_indices",
+    "engaged_stage_mask",
+]
 
 # Parameter arrays with a leading draw dimension, and the trailing dims they must have.
 # Letters: T territories, S stages, K states (= S + 1), P partners, Z seasons.
@@ -34,6 +43,43 @@ _DRAW_ARRAYS: dict[str, str] = {
     "commit_sd": "",
     "eta_last": "T",
 }
+
+
+def draw_indices(n_available: int, draws=None) -> np.ndarray:
+    """The draws to use out of ``n_available``: the one draw selection of the package.
+
+    ``None``: every draw once, in order. An int ``n``: ``n`` draws evenly spaced over the
+    available ones (``round(linspace(0, n_available - 1, n))``, so the first and last are
+    always in); when ``n`` exceeds the draws available, all of them in order, cycled
+    (``arange(n) % n_available``: a forecast path per draw still gets its own random
+    numbers). An array: those indices.
+
+    Used by :meth:`World.to_world`, :meth:`channelsim.model.ChannelModel.to_world` (flat
+    ``chain x draw`` indices) and the forecast's paths.
+
+    Raises
+    ------
+    WorldError
+        ``n < 1``, or indices outside ``[0, n_available)``.
+
+    Examples
+    --------
+    >>> draw_indices(10, 4).tolist(), draw_indices(2, 5).tolist()
+    ([0, 3, 6, 9], [0, 1, 0, 1, 0])
+    """
+    if draws is None:
+        return np.arange(n_available, dtype=np.int64)
+    if np.ndim(draws) == 0:
+        if isinstance(draws, bool | np.bool_) or int(draws) != draws or int(draws) < 1:
+            raise WorldError([f"draws must be an integer >= 1, got {draws!r}"])
+        n = int(draws)
+        if n >= n_available:
+            return np.arange(n, dtype=np.int64) % n_available
+        return np.round(np.linspace(0, n_available - 1, n)).astype(np.int64)
+    idx = np.asarray(draws, dtype=np.int64).ravel()
+    if idx.size == 0 or idx.min() < 0 or idx.max() >= n_available:
+        raise WorldError([f"draw indices must lie in [0, {n_available})"])
+    return idx
 
 
 class WorldError(ValueError):
@@ -355,6 +401,20 @@ class World:
         idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
         return replace(self, **{name: getattr(self, name)[idx] for name in _DRAW_ARRAYS})
 
+    def to_world(self, draws=None) -> World:
+        """This World with the draws :func:`draw_indices` selects (itself for None), so a
+        plain World is a :class:`WorldSource` like a fitted model.
+
+        Examples
+        --------
+        >>> from channelsim.datasets import draw_world
+        >>> draw_world(2, 5, seed=0).to_world(3).n_draws
+        3
+        """
+        if draws is None:
+            return self
+        return self.select_draws(draw_indices(self.n_draws, draws))
+
     def first_quota(self) -> np.ndarray:
         """The quota in force before the origin (``last_quota`` or its default)."""
         if self.last_quota is not None:
@@ -363,17 +423,31 @@ class World:
 
     def calendar(self, n_steps: int) -> StepCalendar:
         """Calendar of ``n_steps`` steps from the origin."""
-        return StepCalendar.build(
-            self.origin_period,
-            n_steps,
-            self.steps_per_quarter,
-            self.fiscal_year_start_month,
-            self.origin_step,
+        return FiscalCalendar(self.fiscal_year_start_month).steps(
+            self.origin_period, n_steps, self.steps_per_quarter, self.origin_step
         )
 
     def to_dict(self) -> dict:
         """The fields as a plain dict (arrays are not copied)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@runtime_checkable
+class WorldSource(Protocol):
+    """Something that yields posterior draws of a :class:`World`.
+
+    A plain World (:meth:`World.to_world`) and a fitted
+    :class:`channelsim.model.ChannelModel` satisfy it; :func:`channelsim.forecast.forecast`
+    takes either. ``draws`` has the meaning of :func:`draw_indices`.
+
+    Examples
+    --------
+    >>> from channelsim.datasets import draw_world
+    >>> isinstance(draw_world(2, 5, seed=0), WorldSource)
+    True
+    """
+
+    def to_world(self, draws=None) -> World: ...
 
 
 def engaged_stage_mask(stage_names: tuple[str, ...]) -> np.ndarray:
@@ -385,83 +459,3 @@ def engaged_stage_mask(stage_names: tuple[str, ...]) -> np.ndarray:
     names = state_names(stage_names)
     engaged = set(PROGRESSIVE_STAGES[2:])
     return np.array([n in engaged for n in names], dtype=bool)
-
-
-@dataclass(frozen=True)
-class StepCalendar:
-    """Calendar facts for the steps of a run, as arrays an array-only kernel can take.
-
-    Attributes
-    ----------
-    periods : pandas.PeriodIndex
-        The period of each step.
-    m : (step,) int
-        Steps since the trend's zero (``origin_step + j``).
-    season : (step,) int
-        Season index: calendar month - 1 (monthly) or calendar quarter - 1 (quarterly).
-    quarter : (step,) int
-        Index of the fiscal quarter a step belongs to, 0 for the origin's quarter.
-    quarter_start : (step,) bool
-        True on the first step of each quarter within the run (and on step 0).
-    quarter_len : (quarter,) int
-        Steps of each quarter that fall inside the run.
-    quarter_labels : list of str
-        Fiscal quarter labels, e.g. ``FY2024Q1``.
-    """
-
-    periods: pd.PeriodIndex
-    m: np.ndarray
-    season: np.ndarray
-    quarter: np.ndarray
-    quarter_start: np.ndarray
-    quarter_len: np.ndarray
-    quarter_labels: list[str]
-    steps_per_quarter: int
-
-    @property
-    def n_steps(self) -> int:
-        return len(self.m)
-
-    @property
-    def n_quarters(self) -> int:
-        return len(self.quarter_len)
-
-    @classmethod
-    def build(cls, origin, n_steps, steps_per_quarter, fy_start, origin_step=0) -> StepCalendar:
-        periods = pd.period_range(origin, periods=n_steps, freq=origin.freq)
-        if steps_per_quarter == 3:
-            months = np.asarray(periods.month)
-            season = months - 1
-            offset = (months - fy_start) % 12
-            fq = offset // 3
-        else:
-            q = np.asarray(periods.quarter)
-            season = q - 1
-            first_q = (fy_start - 1) // 3
-            fq = (q - 1 - first_q) % 4
-            offset = fq * 3
-        fy = np.asarray(periods.year) + (
-            (
-                np.asarray(
-                    periods.month if steps_per_quarter == 3 else (periods.quarter - 1) * 3 + 1
-                )
-                >= fy_start
-            )
-            & (fy_start > 1)
-        ).astype(int)
-        qkey = fy * 4 + fq
-        new_q = np.r_[True, qkey[1:] != qkey[:-1]] if n_steps else np.zeros(0, bool)
-        quarter = np.cumsum(new_q) - 1
-        quarter_len = np.bincount(quarter, minlength=int(quarter.max(initial=-1)) + 1)
-        labels = [f"FY{fy[j]}Q{fq[j] + 1}" for j in np.flatnonzero(new_q)]
-        del offset
-        return cls(
-            periods=periods,
-            m=origin_step + np.arange(n_steps, dtype=np.int64),
-            season=season.astype(np.int64),
-            quarter=quarter.astype(np.int64),
-            quarter_start=new_q,
-            quarter_len=quarter_len.astype(np.int64),
-            quarter_labels=labels,
-            steps_per_quarter=steps_per_quarter,
-        )
