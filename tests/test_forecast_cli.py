@@ -30,7 +30,7 @@ def model_file(tmp_path, fc_world, monkeypatch):
             raise BadInput(f"{p}: model file not found")
         return stub
 
-    monkeypatch.setattr("channelsim.cli.cmd_forecast.load_model_file", load)
+    monkeypatch.setattr("channelsim.cli._common.load_model_file", load)
     return path
 
 

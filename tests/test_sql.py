@@ -229,7 +229,7 @@ def stub_model_file(tmp_path, fc_world, monkeypatch):
     path = tmp_path / "model.nc"
     path.write_bytes(b"stub")
     stub = StubModel(fc_world)
-    monkeypatch.setattr("channelsim.cli.cmd_forecast.load_model_file", lambda p: stub)
+    monkeypatch.setattr("channelsim.cli._common.load_model_file", lambda p: stub)
     return path
 
 

@@ -110,7 +110,7 @@ def test_out_table_with_url_on_command_line_masks_password(
     from tests._fixtures_forecast import StubModel
 
     stub = StubModel(fc_world)
-    monkeypatch.setattr("channelsim.cli.cmd_forecast.load_model_file", lambda p: stub)
+    monkeypatch.setattr("channelsim.cli._common.load_model_file", lambda p: stub)
     (tmp_path / "m.nc").write_bytes(b"stub")
     rc = main(["forecast", str(tmp_path / "m.nc"), "--horizon", "1", "--draws", "2", "--quiet",
                "--out-sql", pg_url, "--out-table", "stub_forecast"])  # fmt: skip

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from channelsim.data import load_book
+
 __all__ = ["PUBLIC_PANELS", "aus_arrivals_panel", "load_public_book", "us_employment_panel"]
 
 
@@ -114,8 +116,6 @@ def load_public_book(name: str):
     ('Q', 4)
     """
     import warnings
-
-    from channelsim.data import load_book
 
     if name not in PUBLIC_PANELS:
         raise ValueError(f"unknown public panel {name!r}; choose from {sorted(PUBLIC_PANELS)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "DEFAULT_STAGE_MAP",
+    "ENGAGED_STAGES",
     "EXITED",
     "MATURITY_LEVELS",
     "MATURITY_THRESHOLDS",
@@ -26,6 +27,9 @@ STAGES: tuple[str, ...] = (*PROGRESSIVE_STAGES, "dormant")
 EXITED = "exited"
 #: All states of the transition process: the stages, then ``exited``.
 STATES: tuple[str, ...] = (*STAGES, EXITED)
+#: Stages counted as engaged for channel coverage (DESIGN.md section 2: coverage counts the
+#: partners in active, productive or strategic).
+ENGAGED_STAGES: tuple[str, ...] = PROGRESSIVE_STAGES[2:]
 #: The stage list of a one-stage world (panel without a ``stage`` column).
 ONE_STAGE: tuple[str, ...] = ("active",)
 

@@ -24,6 +24,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from channelsim._atomic import atomic_write
 from channelsim._public_panels import (
     PUBLIC_PANELS,
     aus_arrivals_panel,
@@ -31,6 +32,7 @@ from channelsim._public_panels import (
     us_employment_panel,
 )
 from channelsim._vocab import MATURITY_LEVELS, ONE_STAGE, STAGES, STATES
+from channelsim.data import load_book
 from channelsim.world import QuotaRule, World, expected_sales, generate, initial_state
 
 __all__ = [
@@ -373,8 +375,6 @@ def make_book(
     >>> len(book.periods), world.n_territories
     (12, 3)
     """
-    from channelsim.data import load_book
-
     world = draw_world(n_territories, n_partners, freq, seed, has_stages=has_stages, params=params)
     run = generate(world, n_steps, seed=seed)
     partners, quarters, territories = book_tables(world, run, managers_seed=seed)
@@ -402,8 +402,6 @@ def load_example():
     >>> len(book.periods)
     36
     """
-    from channelsim.data import load_book
-
     p, q, t = _example_files()
     with resources.as_file(p) as pp, resources.as_file(q) as qq, resources.as_file(t) as tt:
         return load_book(pp, qq, tt, source_name="example book")
@@ -421,8 +419,6 @@ def write_example_data(directory=None) -> None:
     """Write the example book's tables as package data (maintainers: after changing the
     process or :data:`TRUE_PARAMETERS`, run ``python -m channelsim.datasets``)."""
     from pathlib import Path
-
-    from channelsim._atomic import atomic_write
 
     directory = Path(directory) if directory else Path(__file__).parent / "_data"
     directory.mkdir(parents=True, exist_ok=True)

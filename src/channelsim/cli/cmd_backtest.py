@@ -72,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from channelsim.data import BookWarning, load_book
-    from channelsim.forecast import backtest, provenance, write_table
-    from channelsim.forecast._io import SUFFIXES
+    from channelsim.forecast import SUFFIXES, backtest, provenance, write_table
 
     out = Path(args.out)
     if out.suffix.lower() not in SUFFIXES:

@@ -102,8 +102,14 @@ def run(args) -> int:
 
     from channelsim.cli._common import BadInput
     from channelsim.report import write_report
-    from channelsim.scenario import load_scenario, run_scenario, write_netcdf_atomic
-    from channelsim.scenario._dask import open_client
+    from channelsim.scenario import (
+        is_zarr_path,
+        load_scenario,
+        open_client,
+        prepare,
+        run_scenario,
+        write_netcdf_atomic,
+    )
 
     problems = []
     if args.workers is not None and args.workers < 1:
@@ -130,15 +136,11 @@ def run(args) -> int:
 
         world = ChannelModel.load(args.model).to_world(args.model_draws, seed=args.seed or 0)
         world_label = f"posterior of {Path(args.model).name} ({args.model_draws} draws)"
-    from channelsim.scenario import is_zarr_path
-
     zarr_out = Path(args.out) if is_zarr_path(args.out) else None
     out = zarr_out.with_suffix("") if zarr_out is not None else Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with open_client(workers=args.workers, scheduler=args.scheduler) as client:
-        from channelsim.scenario._run import prepare
-
         prep = prepare(
             scenario,
             paths=args.paths,

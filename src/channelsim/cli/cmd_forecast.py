@@ -9,59 +9,19 @@ from __future__ import annotations
 
 import argparse
 
+from channelsim.cli import _common
 from channelsim.cli._common import (
     EXIT_OK,
     BadInput,
-    add_seed_argument,
-    add_sql_arguments,
-    add_sql_output_arguments,
+    add_model_arguments,
+    check_outputs,
     eprint,
+    input_meta,
+    world_from_model,
+    write_outputs,
 )
 
-__all__ = [
-    "add_model_arguments",
-    "check_out",
-    "check_outputs",
-    "input_meta",
-    "load_model_file",
-    "register",
-    "run",
-    "world_from_model",
-]
-
-
-def add_model_arguments(p: argparse.ArgumentParser) -> None:
-    """Arguments shared by ``forecast`` and ``quota``: the model file, draws, newer actuals."""
-    p.add_argument("model", metavar="MODEL.nc", help="fitted model file (channelsim fit --out)")
-    p.add_argument(
-        "--draws",
-        type=int,
-        default=None,
-        metavar="N",
-        help="posterior draws to simulate, one path each (default: all in the model file)",
-    )
-    p.add_argument(
-        "--panel",
-        metavar="FILE",
-        help="newer actuals (a partner-period panel extending the model's book): forecast "
-        "from the end of this panel instead of the model's book",
-    )
-    p.add_argument(
-        "--map",
-        action="append",
-        metavar="SOURCE=CANONICAL",
-        help="rename columns of --panel, e.g. --map Account_ID=partner (repeatable)",
-    )
-    p.add_argument(
-        "--stage-map",
-        action="append",
-        metavar="SOURCE=CANONICAL",
-        help="map stage values of --panel, e.g. --stage-map Gold=productive (repeatable)",
-    )
-    add_seed_argument(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    add_sql_arguments(p)
-    add_sql_output_arguments(p)
+__all__ = ["register", "run"]
 
 
 def register(sub) -> None:
@@ -107,107 +67,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def check_out(path) -> None:
-    """Refuse an output suffix the writers do not know before any work is done."""
-    from pathlib import Path
-
-    from channelsim.forecast._io import SUFFIXES
-
-    if path and Path(path).suffix.lower() not in SUFFIXES:
-        raise BadInput(f"{path}: unknown output format; use one of {', '.join(SUFFIXES)}")
-
-
-def check_outputs(args) -> None:
-    """At least one of ``--out`` / ``--out-table``; a known suffix; a valid table name."""
-    if not args.out and not args.out_table:
-        raise BadInput("give --out FILE, --out-table NAME, or both")
-    if args.out_sql and not args.out_table:
-        raise BadInput("--out-sql needs --out-table NAME")
-    check_out(args.out)
-    if args.out_table:
-        from channelsim.forecast import check_table_name
-
-        check_table_name(args.out_table)
-
-
-def input_meta(args) -> dict:
-    """Provenance of the newer actuals: the file, or the query and the masked URL."""
-    if args.panel:
-        return {"panel": str(args.panel)}
-    if getattr(args, "query", None):
-        from channelsim.data import SqlQuery
-        from channelsim.forecast import database_label
-
-        return {"panel": SqlQuery(args.sql, args.query).label, "database": database_label(args.sql)}
-    return {}
-
-
-def write_outputs(data, args, meta) -> list[str]:
-    """Write ``data`` to ``--out`` and/or ``--out-table``; the places written."""
-    from channelsim.forecast import dataset_to_frame, write_sql_table, write_table
-
-    written = []
-    if args.out:
-        out = data if str(args.out).lower().endswith(".nc") else _frame(data, dataset_to_frame)
-        written.append(str(write_table(out, args.out, meta)))
-    if args.out_table:
-        url = args.out_sql or args.sql
-        written.append(write_sql_table(_frame(data, dataset_to_frame), url, args.out_table, meta))
-    return written
-
-
-def _frame(data, to_frame):
-    import pandas as pd
-
-    return data if isinstance(data, pd.DataFrame) else to_frame(data)
-
-
-def load_model_file(path: str):
-    """Load a fitted model file; a missing or unreadable file is bad input (exit 2)."""
-    from pathlib import Path
-
-    if not Path(path).is_file():
-        raise BadInput(f"{path}: model file not found")
-    try:
-        from channelsim.model import ChannelModel
-    except ImportError as exc:  # pragma: no cover - the model package is part of channelsim
-        raise RuntimeError("channelsim.model is not available in this installation") from exc
-    try:
-        return ChannelModel.load(path)
-    except (OSError, KeyError) as exc:
-        raise BadInput(f"{path}: not a channelsim model file ({exc})") from exc
-
-
-def world_from_model(model, args):
-    """The World to forecast from: the model's book, or newer actuals given with ``--panel``."""
-    import warnings
-
-    from channelsim.cli._common import book_sources
-
-    draws = args.draws
-    if draws is not None and draws < 1:
-        raise BadInput(f"--draws must be >= 1, got {draws}")
-    panel = book_sources(args, required=False)[0]
-    if not panel:
-        return model.to_world(draws, seed=args.seed)
-    from channelsim.cli._common import parse_mapping
-    from channelsim.data import BookWarning, load_book
-    from channelsim.forecast import world_from_newer_actuals
-
-    base = model.book
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BookWarning)
-        newer = load_book(
-            panel,
-            None,
-            None,
-            column_map=parse_mapping(args.map, "--map"),
-            stage_map=parse_mapping(args.stage_map, "--stage-map"),
-            fiscal_year_start_month=base.fiscal_year_start_month,
-        )
-    return world_from_newer_actuals(model, newer, draws=draws, seed=args.seed)
-
-
 def run(args: argparse.Namespace) -> int:
     """Forecast and write the table; returns the exit code."""
     from channelsim.forecast import LEVELS, file_hash, forecast, parse_quantiles
@@ -222,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"--horizon must be >= 1, got {args.horizon}")
     if args.seed < 0:
         raise BadInput(f"--seed must be >= 0, got {args.seed}")
-    model = load_model_file(args.model)
+    model = _common.load_model_file(args.model)  # one place to stub in tests
     world = world_from_model(model, args)
     fc = forecast(
         world,

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 import argparse
 
-from channelsim.cli._common import EXIT_OK, BadInput, eprint
-from channelsim.cli.cmd_forecast import add_model_arguments, check_out, check_outputs
+from channelsim.cli import _common
+from channelsim.cli._common import (
+    EXIT_OK,
+    BadInput,
+    add_model_arguments,
+    check_out,
+    check_outputs,
+    eprint,
+    input_meta,
+    world_from_model,
+    write_outputs,
+)
 
 __all__ = ["register", "run"]
 
@@ -61,12 +71,6 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Suggest quotas and write them; returns the exit code."""
-    from channelsim.cli.cmd_forecast import (
-        input_meta,
-        load_model_file,
-        world_from_model,
-        write_outputs,
-    )
     from channelsim.forecast import file_hash, suggest_quotas, write_table
 
     if not 0.0 < args.probability < 1.0:
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput(f"--seed must be >= 0, got {args.seed}")
     check_outputs(args)
     check_out(args.attainment)
-    model = load_model_file(args.model)
+    model = _common.load_model_file(args.model)  # one place to stub in tests
     world = world_from_model(model, args)
     plan = suggest_quotas(
         world,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from channelsim._html_repr import card, svg_line, table
 from channelsim._vocab import ONE_STAGE, STAGES, state_names
 from channelsim.calendar import quarter_freq
 from channelsim.data._matrices import (
@@ -28,6 +29,7 @@ from channelsim.data._serial import (
     tables_to_dataset,
     write_csv_dir,
 )
+from channelsim.data._summary import summary_table, summary_text
 
 __all__ = ["Book"]
 
@@ -279,14 +281,10 @@ class Book:
 
         See :func:`channelsim.data._summary.summary_table`.
         """
-        from channelsim.data._summary import summary_table
-
         return summary_table(self)
 
     def summary_text(self) -> str:
         """A short header about the book followed by :meth:`summary` as text."""
-        from channelsim.data._summary import summary_text
-
         return summary_text(self)
 
     # ---------------------------------------------------------------- identity and I/O
@@ -378,8 +376,6 @@ class Book:
 
     def _repr_html_(self) -> str:
         """Notebook view: size and span, total sales per step (inline SVG), :meth:`summary`."""
-        from channelsim._html_repr import card, svg_line, table
-
         kind = "monthly" if self.freq == "M" else "quarterly"
         total = np.nansum(self.sales_matrix(), axis=0)
         sub = (

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from channelsim._sql import SqlQuery
-from channelsim._vocab import DEFAULT_STAGE_MAP, STATES
+from channelsim._vocab import DEFAULT_STAGE_MAP, ONE_STAGE, STAGES, STATES
 from channelsim.calendar import quarter_freq
 from channelsim.data._book import Book
 from channelsim.data._columns import text_column
@@ -124,8 +124,6 @@ def _default_targets(
     panel_label: str,
 ) -> tuple[pd.DataFrame, str | None]:
     """Fill ``target_partners`` for territories the table does not list."""
-    from channelsim._vocab import ONE_STAGE, STAGES
-
     stage_names = STAGES if has_stages else ONE_STAGE
     arrays = panel_arrays(panel, stage_names)
     counts = engaged_counts(arrays, stage_names, count_all_present=not has_stages)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from channelsim._vocab import (
+    ENGAGED_STAGES,
     MATURITY_LEVELS,
     MATURITY_THRESHOLDS,
     maturity_code,
@@ -18,15 +19,11 @@ from channelsim._vocab import (
 )
 
 __all__ = [
-    "ENGAGED_STAGES",
     "PanelArrays",
     "engaged_counts",
     "maturity_labels",
     "panel_arrays",
 ]
-
-#: Stages that count toward a territory's coverage.
-ENGAGED_STAGES: tuple[str, ...] = ("active", "productive", "strategic")
 
 
 @dataclass(frozen=True)

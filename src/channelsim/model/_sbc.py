@@ -21,9 +21,12 @@ from dataclasses import replace
 import numpy as np
 import xarray as xr
 
+from channelsim.data import load_book
+from channelsim.datasets import book_tables, draw_world
 from channelsim.model._data import allowed_moves
 from channelsim.model._posterior import transition_matrix
 from channelsim.model._priors import Priors
+from channelsim.world import expected_sales, generate, initial_state
 
 __all__ = ["chi2_uniformity", "draw_prior_world", "make_prior_book", "sbc_ranks"]
 
@@ -63,9 +66,6 @@ def draw_prior_world(
     >>> w.n_territories, sorted(truth)[:2]
     (2, ['a_stage', 'a_terr'])
     """
-    from channelsim.datasets import draw_world
-    from channelsim.world import expected_sales, initial_state
-
     base = draw_world(n_territories, n_partners, freq, seed, has_stages=has_stages)
     pr = (priors or Priors()).for_steps(base.steps_per_quarter)
     gen = np.random.default_rng(np.random.SeedSequence([seed, 4242]))
@@ -169,10 +169,6 @@ def make_prior_book(
     8
     """
     import warnings
-
-    from channelsim.data import load_book
-    from channelsim.datasets import book_tables
-    from channelsim.world import generate
 
     world, truth = draw_prior_world(
         n_territories,

@@ -10,7 +10,9 @@ from channelsim.policy._effects import BETA_FIELDS, EFFECT_BOUNDS, EFFECT_FIELDS
 from channelsim.policy._errors import PolicyError
 from channelsim.policy._grid import (
     DEFAULT_SAMPLE_RANGES,
+    SAMPLE_METHODS,
     SAMPLE_PARAMETERS,
+    PolicyChunk,
     PolicyGrid,
     SampleParameter,
 )
@@ -26,7 +28,7 @@ from channelsim.policy._levers import (
     quota_preset,
 )
 from channelsim.policy._mechanisms import move_types
-from channelsim.policy._outcomes import VARIABLES, Z90, quarter_variables
+from channelsim.policy._outcomes import OUTCOMES, VARIABLES, Z90, Outcome, quarter_variables
 from channelsim.policy._pack import NF, PackedPolicies, pack_policies
 from channelsim.policy._policy import LEVERS, POLICY_PRESETS, Policy
 
@@ -39,9 +41,11 @@ __all__ = [
     "INCUMBENT_TENURE",
     "LEVERS",
     "NF",
+    "OUTCOMES",
     "POLICY_PRESETS",
     "QUARTER_FIELDS",
     "QUOTA_PRESETS",
+    "SAMPLE_METHODS",
     "SAMPLE_PARAMETERS",
     "TASKS",
     "VARIABLES",
@@ -51,8 +55,10 @@ __all__ = [
     "HiringProfile",
     "KPIScheme",
     "OnboardingProgramme",
+    "Outcome",
     "PackedPolicies",
     "Policy",
+    "PolicyChunk",
     "PolicyError",
     "PolicyGrid",
     "PolicyHooks",

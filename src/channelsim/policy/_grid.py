@@ -28,7 +28,17 @@ from channelsim.policy._levers import (
 )
 from channelsim.policy._policy import LEVERS, Policy
 
-__all__ = ["DEFAULT_SAMPLE_RANGES", "SAMPLE_PARAMETERS", "PolicyGrid", "SampleParameter"]
+__all__ = [
+    "DEFAULT_SAMPLE_RANGES",
+    "SAMPLE_METHODS",
+    "SAMPLE_PARAMETERS",
+    "PolicyChunk",
+    "PolicyGrid",
+    "SampleParameter",
+]
+
+#: Quasi-random designs :meth:`PolicyGrid.sample` can draw (scrambled, seeded).
+SAMPLE_METHODS = ("sobol", "halton", "lhs")
 
 
 def _blend(a, b, x):
@@ -227,15 +237,35 @@ class PolicyGrid(Sequence):
     [0, 3]
     """
 
-    def __init__(self, policies: Sequence[Policy | str] = (), status_quo: Policy | None = None):
+    def __init__(
+        self,
+        policies: Sequence[Policy | str] = (),
+        status_quo: Policy | None = None,
+        *,
+        labels: Sequence[dict] | None = None,
+        parameters: Mapping[str, Sequence[float]] | None = None,
+    ):
         sq = status_quo if status_quo is not None else Policy.status_quo()
         pols = [Policy.preset(p) if isinstance(p, str) else p for p in policies]
         bad = [i for i, p in enumerate(pols) if not isinstance(p, Policy)]
         if bad:
             raise PolicyError([f"element {i} is not a Policy: {pols[i]!r}" for i in bad])
-        if not pols or pols[0] != sq:
-            pols = [sq, *(p for p in pols if p != sq)]
+        if labels is None and parameters is None:
+            if not pols or pols[0] != sq:
+                pols = [sq, *(p for p in pols if p != sq)]
+        elif not pols or pols[0] != sq:
+            raise PolicyError(["a grid given labels or parameters must start with its status quo"])
         self._policies: tuple[Policy, ...] = tuple(pols)
+        n = len(self._policies)
+        self._labels: tuple[dict, ...] = tuple(
+            dict(lab) for lab in (labels or [p.labels() for p in self._policies])
+        )
+        self._parameters: dict[str, np.ndarray] = {
+            k: np.asarray(v, dtype=np.float64) for k, v in (parameters or {}).items()
+        }
+        sizes = {len(self._labels), *(len(v) for v in self._parameters.values())}
+        if sizes - {n}:
+            raise PolicyError([f"labels and parameters must have one row per policy ({n})"])
 
     @property
     def status_quo(self) -> Policy:
@@ -252,18 +282,52 @@ class PolicyGrid(Sequence):
     def __repr__(self) -> str:
         return f"PolicyGrid({len(self)} policies, status quo first)"
 
-    def chunks(self, size: int) -> Iterator[tuple[int, list[Policy]]]:
-        """``(policy_offset, policies)`` chunks of at most ``size`` policies, in order."""
+    def chunks(self, size: int) -> Iterator[tuple[int, PolicyChunk]]:
+        """``(policy_offset, chunk)`` of at most ``size`` policies each, in order
+        (:meth:`chunk`: the policies with their labels and parameters)."""
         if size < 1:
             raise PolicyError([f"chunk size must be >= 1, got {size}"])
         for lo in range(0, len(self), size):
-            yield lo, self[lo : lo + size]
+            yield lo, self.chunk(lo, lo + size)
 
     def labels(self):
-        """A pandas DataFrame of lever labels, one row per policy (index = global index)."""
+        """A pandas DataFrame of lever labels, one row per policy (index = global index).
+
+        A sampled policy keeps the labels of the presets it was sampled around; its sampled
+        values are in :attr:`parameters`."""
         import pandas as pd
 
-        return pd.DataFrame([p.labels() for p in self._policies], columns=list(LEVERS))
+        return pd.DataFrame(list(self._labels), columns=list(LEVERS))
+
+    @property
+    def parameters(self) -> dict[str, np.ndarray]:
+        """Sampled parameter values, ``"lever.parameter" -> (policy,)`` (empty when none);
+        the status quo's row holds its own value (0 for the blends)."""
+        return dict(self._parameters)
+
+    def take(self, index: Sequence[int]) -> PolicyGrid:
+        """The policies at ``index`` (which starts with 0, the status quo), with their labels
+        and parameters."""
+        idx = [int(i) for i in index]
+        if not idx or idx[0] != 0:
+            raise PolicyError(["take: the first index must be 0 (the status quo)"])
+        return PolicyGrid(
+            [self._policies[i] for i in idx],
+            self.status_quo,
+            labels=[self._labels[i] for i in idx],
+            parameters={k: v[idx] for k, v in self._parameters.items()},
+        )
+
+    def chunk(self, start: int, stop: int) -> PolicyChunk:
+        """Policies ``start .. stop - 1`` with their labels and parameters, to simulate with
+        ``policy_offset=start``."""
+        sl = slice(int(start), int(stop))
+        return PolicyChunk(
+            list(self._policies[sl]),
+            [dict(lab) for lab in self._labels[sl]],
+            {k: v[sl].copy() for k, v in self._parameters.items()},
+            self.status_quo,
+        )
 
     # -- builders ----------------------------------------------------------------------------
     @classmethod
@@ -336,28 +400,45 @@ class PolicyGrid(Sequence):
         *,
         seed: int = 0,
         base: Policy | None = None,
+        bases: Sequence[Policy] | None = None,
         status_quo: Policy | None = None,
+        method: str = "sobol",
     ) -> PolicyGrid:
-        """The status quo plus ``n`` policies from a scrambled Sobol sample.
+        """The status quo plus ``n`` quasi-random policies per base policy: the package's one
+        policy sampler (scenario files use it for their ``[sample]`` table).
 
         Parameters
         ----------
         n : int
-            Sampled policies (the grid has ``n + 1``).
+            Sampled points (the grid has ``1 + n x len(bases)`` policies).
         ranges : mapping ``"lever.parameter" -> (lo, hi)``
             Parameters to vary (:data:`SAMPLE_PARAMETERS`); default
             :data:`DEFAULT_SAMPLE_RANGES`.
         seed : int
-            Seed of the scrambling (``scipy.stats.qmc.Sobol``).
+            Seed of the scrambling (``scipy.stats.qmc``).
         base : Policy, optional
-            Policy the parameters are applied to (default the status quo). Parameters are
-            applied in the order given; a lever's label becomes ``base_name(param=value,...)``.
+            Policy the parameters are applied to (default the status quo).
+        bases : sequence of Policy, optional
+            Several base policies, each crossed with the same ``n`` points (instead of
+            ``base``), in order.
+        status_quo : Policy, optional
+        method : {"sobol", "halton", "lhs"}
+            Scrambled Sobol (the first ``n`` points of a base-2 block), scrambled Halton or
+            a Latin hypercube.
+
+        Returns
+        -------
+        PolicyGrid
+            Parameters are applied in the order given. A sampled policy keeps its base's
+            lever labels; the values are in :attr:`PolicyGrid.parameters` (one coordinate
+            ``"lever.parameter"`` per parameter in simulation results).
 
         Examples
         --------
         >>> g = PolicyGrid.sample(4, {"compensation.variable_share": (0.3, 0.7)}, seed=1)
-        >>> len(g), g[1].labels()["compensation"].startswith("revenue_heavy(variable_share=")
-        (5, True)
+        >>> len(g), g.labels()["compensation"][1], bool(0.3 <= g.parameters[
+        ...     "compensation.variable_share"][1] <= 0.7)
+        (5, 'revenue_heavy', True)
         """
         from scipy.stats import qmc
 
@@ -365,31 +446,72 @@ class PolicyGrid(Sequence):
         problems = _check_ranges(ranges)
         if not isinstance(n, (int, np.integer)) or n < 0:
             problems.append(f"n must be a non-negative integer, got {n!r}")
+        if method not in SAMPLE_METHODS:
+            problems.append(f"method must be one of {', '.join(SAMPLE_METHODS)}, got {method!r}")
         if problems:
             raise PolicyError(problems, "policy sample")
         sq = status_quo if status_quo is not None else Policy.status_quo()
-        base = base if base is not None else sq
+        bases = list(bases) if bases is not None else [base if base is not None else sq]
         if n > 0 and not ranges:
             raise PolicyError(["ranges must name at least one parameter"], "policy sample")
         if n == 0:
             return cls([], sq)
         names = list(ranges)
-        sobol = qmc.Sobol(d=len(names), scramble=True, seed=seed)
-        u = sobol.random_base2(max(0, math.ceil(math.log2(n))))[:n]
+        d = len(names)
+        if method == "sobol":
+            u = qmc.Sobol(d, scramble=True, seed=seed).random_base2(math.ceil(math.log2(n)))[:n]
+        elif method == "halton":
+            u = qmc.Halton(d, scramble=True, seed=seed).random(n)
+        else:
+            u = qmc.LatinHypercube(d, seed=seed).random(n)
         lo = np.array([float(ranges[k][0]) for k in names])
         hi = np.array([float(ranges[k][1]) for k in names])
-        x = lo + u * (hi - lo)
-        pols = []
-        for row in x:
-            levers = {lv: getattr(base, lv) for lv in LEVERS}
-            tags: dict[str, list[str]] = {lv: [] for lv in LEVERS}
-            for name, val in zip(names, row, strict=True):
-                par = SAMPLE_PARAMETERS[name]
-                levers[par.lever] = par.apply(levers[par.lever], float(val))
-                tags[par.lever].append(f"{name.split('.', 1)[1]}={val:.3g}")
-            for lv in LEVERS:
-                if tags[lv] and lv != "quota":
-                    base_name = getattr(base, lv).name
-                    levers[lv] = replace(levers[lv], name=f"{base_name}({','.join(tags[lv])})")
-            pols.append(Policy(**levers))
-        return cls(pols, sq)
+        x = u * (hi - lo) + lo
+        pols, labels = [sq], [sq.labels()]
+        rows = [[_current_value(sq, k) for k in names]]
+        for b in bases:
+            lab = b.labels()
+            for row in x:
+                levers = {lv: getattr(b, lv) for lv in LEVERS}
+                for name, val in zip(names, row, strict=True):
+                    par = SAMPLE_PARAMETERS[name]
+                    levers[par.lever] = par.apply(levers[par.lever], float(val))
+                pols.append(Policy(**levers))
+                labels.append(lab)
+                rows.append(list(row))
+        values = np.array(rows, dtype=np.float64)
+        return cls(
+            pols,
+            sq,
+            labels=labels,
+            parameters={k: values[:, j] for j, k in enumerate(names)},
+        )
+
+
+def _current_value(policy: Policy, name: str) -> float:
+    """A sample parameter's value in a policy: the lever's own field, or 0 for the blends
+    of :data:`SAMPLE_PARAMETERS` (0 = unchanged)."""
+    lever, param = name.split(".", 1)
+    value = getattr(getattr(policy, lever), param, None)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+@dataclass(frozen=True)
+class PolicyChunk:
+    """Consecutive policies of a :class:`PolicyGrid` with their labels and parameters
+    (:meth:`PolicyGrid.chunk`); :func:`channelsim.simulate.simulate` labels its results
+    with them."""
+
+    policies: list
+    labels: list
+    parameters: dict
+    status_quo: Policy
+
+    def __len__(self) -> int:
+        return len(self.policies)
+
+    def __iter__(self):
+        return iter(self.policies)
+
+    def __getitem__(self, i):
+        return self.policies[i]

@@ -5,39 +5,221 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import numpy as np
 
-__all__ = ["VARIABLES", "Z90", "quarter_variables"]
+__all__ = ["OUTCOMES", "VARIABLES", "Z90", "Outcome", "quarter_variables"]
 
 #: ``scipy.special.ndtri(0.9)`` (a test checks it): the 80% interval of the statistical
 #: forecast is ``exp(mu -/+ Z90 s)``. A literal keeps scipy out of the import.
 Z90 = 1.2815515655446004
 
-#: Outcome variables: name -> (description, units). Order of the kernel's output axis.
-VARIABLES: dict[str, tuple[str, str]] = {
-    "revenue": ("booked revenue of the quarter (partner sales plus timing games)", "currency"),
-    "attainment": ("revenue / quota (total: summed over territories)", "ratio"),
-    "share_at_quota": ("share of territories with revenue >= quota", "share"),
-    "stat_ape": ("|statistical forecast - revenue| / revenue", "ratio"),
-    "stat_bias": ("(statistical forecast - revenue) / revenue", "ratio"),
-    "stat_coverage": ("1 if revenue lies in the forecast's 80% interval, else 0", "share"),
-    "commit_ape": ("|commit - revenue| / revenue", "ratio"),
-    "commit_bias": ("(commit - revenue) / revenue", "ratio"),
-    "commit_coverage": (
-        "1 if revenue lies in the CAM's 80% interval around its commit "
-        "(log commit -/+ Z90 x belief sd), else 0",
-        "share",
-    ),
-    "coverage_index": (
-        "channel coverage min(1, engaged / target) at quarter end (total: territory mean)",
-        "share",
-    ),
-    "share_mature": ("share of territories at 'mature' channel maturity at quarter end", "share"),
-    "active_partners": ("partners present and not dormant at quarter end", "count"),
-    "pay_cost_ratio": ("CAM pay / revenue", "ratio"),
-    "programme_cost": ("hiring, onboarding and KPI programme cost", "currency"),
-    "cam_attrition": ("CAMs who quit during the quarter", "count"),
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome variable of a simulation: the registry entry every table derives from.
+
+    Attributes
+    ----------
+    name : str
+        Variable name in the Simulation Dataset (DESIGN.md section 7).
+    description, units : str
+        What a territory-quarter value means, and its units.
+    reduce : {"sum", "mean", "last"}
+        How quarters fold into one number per path: flows summed, rates averaged, stocks
+        taken at the last quarter (the simulate summary and the scenario objectives).
+    sense : {"max", "min"}
+        Whether larger or smaller values are better (after ``transform``).
+    label : str
+        Plain-language name for tables and charts.
+    transform : {None, "abs", "coverage_gap"}
+        Applied before ``sense``: ``abs`` for biases, distance from the nominal interval
+        coverage for coverages.
+    percent : bool
+        Ratios shown as percentages; differences in percentage points.
+    territory_reduce : {"sum", "mean"}
+        How a ``territory`` dimension is collapsed.
+    accuracy : bool
+        A forecast-accuracy variable, also reported per window (transition, steady state).
+    """
+
+    name: str
+    description: str
+    units: str
+    reduce: Literal["sum", "mean", "last"]
+    sense: Literal["max", "min"]
+    label: str
+    transform: Literal["abs", "coverage_gap"] | None = None
+    percent: bool = False
+    territory_reduce: Literal["sum", "mean"] = "mean"
+    accuracy: bool = False
+
+
+_COMMIT_INTERVAL = (
+    "1 if revenue lies in the CAM's 80% interval around its commit "
+    "(log commit -/+ Z90 x belief sd), else 0"
+)
+_COVERAGE = "channel coverage min(1, engaged / target) at quarter end (total: territory mean)"
+
+#: The outcome registry, in the order of the kernel's output axis. The simulate summary
+#: (:data:`channelsim.simulate.AGGREGATION`, ``ACCURACY_VARIABLES``), the scenario objectives
+#: (:data:`channelsim.scenario.OBJECTIVES`) and the report's tables are derived from it.
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome(
+            "revenue",
+            "booked revenue of the quarter (partner sales plus timing games)",
+            "currency",
+            "sum",
+            "max",
+            "revenue over the horizon",
+            territory_reduce="sum",
+        ),
+        # attainment of the whole book: the Dataset's total rows are sum(revenue) / sum(quota)
+        Outcome(
+            "attainment",
+            "revenue / quota (total: summed over territories)",
+            "ratio",
+            "mean",
+            "max",
+            "average quota attainment",
+            percent=True,
+        ),
+        Outcome(
+            "share_at_quota",
+            "share of territories with revenue >= quota",
+            "share",
+            "mean",
+            "max",
+            "share of territories at quota",
+            percent=True,
+        ),
+        Outcome(
+            "stat_ape",
+            "|statistical forecast - revenue| / revenue",
+            "ratio",
+            "mean",
+            "min",
+            "statistical forecast error (APE)",
+            percent=True,
+            accuracy=True,
+        ),
+        Outcome(
+            "stat_bias",
+            "(statistical forecast - revenue) / revenue",
+            "ratio",
+            "mean",
+            "min",
+            "statistical forecast bias (absolute)",
+            "abs",
+            True,
+            accuracy=True,
+        ),
+        Outcome(
+            "stat_coverage",
+            "1 if revenue lies in the forecast's 80% interval, else 0",
+            "share",
+            "mean",
+            "min",
+            "forecast interval coverage gap",
+            "coverage_gap",
+            True,
+            accuracy=True,
+        ),
+        Outcome(
+            "commit_ape",
+            "|commit - revenue| / revenue",
+            "ratio",
+            "mean",
+            "min",
+            "commit forecast error (APE)",
+            percent=True,
+            accuracy=True,
+        ),
+        Outcome(
+            "commit_bias",
+            "(commit - revenue) / revenue",
+            "ratio",
+            "mean",
+            "min",
+            "commit bias (absolute)",
+            "abs",
+            True,
+            accuracy=True,
+        ),
+        Outcome(
+            "commit_coverage",
+            _COMMIT_INTERVAL,
+            "share",
+            "mean",
+            "min",
+            "commit interval coverage gap",
+            "coverage_gap",
+            True,
+            accuracy=True,
+        ),
+        Outcome(
+            "coverage_index",
+            _COVERAGE,
+            "share",
+            "last",
+            "max",
+            "partner coverage at the end",
+            percent=True,
+        ),
+        Outcome(
+            "share_mature",
+            "share of territories at 'mature' channel maturity at quarter end",
+            "share",
+            "last",
+            "max",
+            "share of mature territories at the end",
+            percent=True,
+        ),
+        Outcome(
+            "active_partners",
+            "partners present and not dormant at quarter end",
+            "count",
+            "last",
+            "max",
+            "active partners at the end",
+            territory_reduce="sum",
+        ),
+        Outcome(
+            "pay_cost_ratio",
+            "CAM pay / revenue",
+            "ratio",
+            "mean",
+            "min",
+            "pay cost as a share of revenue",
+            percent=True,
+        ),
+        Outcome(
+            "programme_cost",
+            "hiring, onboarding and KPI programme cost",
+            "currency",
+            "sum",
+            "min",
+            "programme cost over the horizon",
+            territory_reduce="sum",
+        ),
+        Outcome(
+            "cam_attrition",
+            "CAMs who quit during the quarter",
+            "count",
+            "sum",
+            "min",
+            "CAMs who quit over the horizon",
+            territory_reduce="sum",
+        ),
+    )
 }
+#: Outcome variables: name -> (description, units), in the order of the kernel's output axis
+#: (derived from :data:`OUTCOMES`).
+VARIABLES: dict[str, tuple[str, str]] = {n: (o.description, o.units) for n, o in OUTCOMES.items()}
 
 
 def _rel(x, revenue):

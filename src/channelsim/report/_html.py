@@ -15,6 +15,14 @@ import numpy as np
 import pandas as pd
 
 from channelsim.provenance import VERSION_KEY
+from channelsim.report._interactive import (
+    EXPLORER_JS,
+    explorer_table,
+    figure_div,
+    frontier_figure,
+    plotly_js,
+    top_policies_figure,
+)
 from channelsim.scenario import OBJECTIVES, Comparison, lever_label
 
 __all__ = ["FINDINGS", "findings", "render_html"]
@@ -423,7 +431,6 @@ Provenance: {_e(m.get("provenance", ""))}</footer>
 def _head_script(interactive: bool) -> str:
     if not interactive:
         return ""
-    from channelsim.report._interactive import plotly_js
 
     return f"<script type='text/javascript'>{plotly_js()}</script>"
 
@@ -431,14 +438,11 @@ def _head_script(interactive: bool) -> str:
 def _tail_script(interactive: bool) -> str:
     if not interactive:
         return ""
-    from channelsim.report._interactive import EXPLORER_JS
 
     return f"<script type='text/javascript'>{EXPLORER_JS}</script>"
 
 
 def _frontier_section(comp: Comparison, fig, captions: Mapping[str, str]) -> str:
-    from channelsim.report._interactive import figure_div, frontier_figure
-
     return (
         "<h2 id='frontier'>Frontier: forecast accuracy vs attainment</h2>"
         f"<div class='cs-plot' id='frontier-chart'>{figure_div(frontier_figure(comp), 'frontier-plot')}</div>"
@@ -448,8 +452,6 @@ def _frontier_section(comp: Comparison, fig, captions: Mapping[str, str]) -> str
 
 
 def _top_section(comp: Comparison, n_top: int) -> str:
-    from channelsim.report._interactive import explorer_table, figure_div, top_policies_figure
-
     return (
         f"<div class='cs-plot' id='top-chart'>{figure_div(top_policies_figure(comp, n_top), 'top-plot')}</div>"
         f"{explorer_table(comp, n_show=n_top)}"

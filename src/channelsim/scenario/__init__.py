@@ -31,7 +31,6 @@ from channelsim.scenario._objectives import OBJECTIVES, Objective, objective_val
 from channelsim.scenario._policies import (
     PolicySet,
     build_policies,
-    default_catalogue,
     effect_sizes,
     effects_table,
 )
@@ -47,6 +46,7 @@ from channelsim.scenario._schema import (
     Catalogue,
     Scenario,
     ScenarioError,
+    default_catalogue,
     load_scenario,
     parse_scenario,
 )

@@ -34,6 +34,7 @@ import xarray as xr
 
 from channelsim._atomic import atomic_write, atomic_write_bytes
 from channelsim.provenance import fingerprint
+from channelsim.scenario._dask import warm_workers
 
 __all__ = [
     "CheckpointError",
@@ -446,8 +447,6 @@ def _check_chunk(ds: xr.Dataset, start: int, stop: int) -> None:
 
 def _run_on_dask(client, fn: ChunkFn, todo: Iterable[tuple[int, int]], finish) -> None:
     from distributed import as_completed
-
-    from channelsim.scenario._dask import warm_workers
 
     todo = list(todo)
     token = uuid.uuid4().hex[:12]  # task keys unique to this run

@@ -31,6 +31,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from channelsim._html_repr import card, svg_scatter, table
 from channelsim.scenario._objectives import OBJECTIVES, Objective, objective_values
 
 __all__ = [
@@ -483,8 +484,6 @@ class Comparison:
     def _repr_html_(self) -> str:
         """Notebook view: the best policies against the status quo (table with intervals) and
         every policy on the frontier objectives (inline SVG scatter)."""
-        from channelsim._html_repr import card, svg_scatter, table
-
         prim = OBJECTIVES[self.primary]
         top = self.top(5)
         rows = pd.DataFrame(

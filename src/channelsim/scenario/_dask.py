@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from channelsim.simulate import numba_threads
+
 __all__ = [
     "ClusterError",
     "local_numba_threads",
@@ -117,13 +119,7 @@ def _warm_worker(fn, token: str) -> dict:
     if token not in _WARMED and hasattr(fn, "warmup"):
         fn.warmup()
         _WARMED[token] = _WARMED.get(token, 0) + 1
-    try:
-        import numba
-
-        threads = int(numba.config.NUMBA_NUM_THREADS)
-    except Exception:  # pragma: no cover - numba is a dependency
-        threads = None
-    return {"pid": os.getpid(), "numba_threads": threads}
+    return {"pid": os.getpid(), "numba_threads": numba_threads()}
 
 
 def warm_workers(client, fn, token: str = "channelsim") -> dict:

@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from channelsim.policy import OUTCOMES
 from channelsim.simulate import ACCURACY_VARIABLES
 
 __all__ = [
@@ -104,49 +105,18 @@ class Objective:
         return sign + txt
 
 
+#: One objective per outcome of the registry (:data:`channelsim.policy.OUTCOMES`).
 _BASE: list[Objective] = [
-    Objective("revenue", "sum", "max", "revenue over the horizon", territory_reduce="sum"),
-    # attainment of the whole book: the Dataset's total rows are sum(revenue) / sum(quota)
-    Objective("attainment", "mean", "max", "average quota attainment", percent=True),
-    Objective("share_at_quota", "mean", "max", "share of territories at quota", percent=True),
-    Objective("stat_ape", "mean", "min", "statistical forecast error (APE)", percent=True),
-    Objective("stat_bias", "mean", "min", "statistical forecast bias (absolute)", "abs", True),
     Objective(
-        "stat_coverage",
-        "mean",
-        "min",
-        "forecast interval coverage gap",
-        "coverage_gap",
-        True,
-    ),
-    Objective("commit_ape", "mean", "min", "commit forecast error (APE)", percent=True),
-    Objective("commit_bias", "mean", "min", "commit bias (absolute)", "abs", True),
-    Objective(
-        "commit_coverage",
-        "mean",
-        "min",
-        "commit interval coverage gap",
-        "coverage_gap",
-        True,
-    ),
-    Objective("coverage_index", "last", "max", "partner coverage at the end", percent=True),
-    Objective(
-        "share_mature", "last", "max", "share of mature territories at the end", percent=True
-    ),
-    Objective(
-        "active_partners", "last", "max", "active partners at the end", territory_reduce="sum"
-    ),
-    Objective("pay_cost_ratio", "mean", "min", "pay cost as a share of revenue", percent=True),
-    Objective(
-        "programme_cost",
-        "sum",
-        "min",
-        "programme cost over the horizon",
-        territory_reduce="sum",
-    ),
-    Objective(
-        "cam_attrition", "sum", "min", "CAMs who quit over the horizon", territory_reduce="sum"
-    ),
+        o.name,
+        o.reduce,
+        o.sense,
+        o.label,
+        o.transform,
+        o.percent,
+        o.territory_reduce,
+    )
+    for o in OUTCOMES.values()
 ]
 #: The forecast-accuracy variables (the Simulation Dataset's own list).
 _WINDOWED = ACCURACY_VARIABLES

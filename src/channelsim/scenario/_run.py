@@ -18,11 +18,14 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from channelsim.datasets import example_world
 from channelsim.provenance import VERSION_KEY, fingerprint, package_version, world_hash
 from channelsim.scenario._chunks import ChunkStore, run_chunks
 from channelsim.scenario._compare import Comparison, compare, ranking_stability
 from channelsim.scenario._policies import PolicySet, build_policies, effect_sizes, effects_table
 from channelsim.scenario._schema import Scenario, ScenarioError, load_scenario
+from channelsim.scenario._zarr import ZarrStore
+from channelsim.simulate import simulate
 
 __all__ = [
     "PolicyChunks",
@@ -91,9 +94,11 @@ class PolicyChunks:
         return len(self.policies)
 
     def __call__(self, start: int, stop: int) -> xr.Dataset:
-        ds = _simulate(
+        # the grid's chunk carries its lever labels (a sampled policy keeps its presets'
+        # names) and sampled parameters; the simulator writes both as coordinates
+        return _simulate(
             self.world,
-            self.policies.policies,
+            self.policies.grid,
             start,
             stop,
             effects=self.effects,
@@ -101,19 +106,12 @@ class PolicyChunks:
             n_steps=self.n_steps,
             seed=self.seed,
         )
-        # lever coordinates name the presets (a sampled policy keeps its presets' names), and
-        # each sampled parameter gets its own coordinate
-        labels = self.policies.labels.iloc[start:stop]
-        coords = {c: ("policy", labels[c].astype(str).to_numpy()) for c in labels.columns}
-        params = self.policies.parameters.iloc[start:stop]
-        coords.update({c: ("policy", params[c].to_numpy(dtype=float)) for c in params.columns})
-        return ds.assign_coords(coords)
 
     def warmup(self) -> None:
         """Compile the kernels (or load them from numba's cache) with a tiny run."""
         _simulate(
             self.world,
-            self.policies.policies,
+            self.policies.grid,
             0,
             1,
             effects=self.effects,
@@ -123,14 +121,12 @@ class PolicyChunks:
         )
 
 
-def _simulate(world, policies, start, stop, *, effects, n_paths, n_steps, seed) -> xr.Dataset:
+def _simulate(world, grid, start, stop, *, effects, n_paths, n_steps, seed) -> xr.Dataset:
     """Adapter to :func:`channelsim.simulate.simulate` for the policies ``[start, stop)``."""
-    from channelsim.simulate import simulate
-
     return simulate(
         world,
-        list(policies[start:stop]),
-        status_quo=policies[0],
+        grid.chunk(start, stop),
+        status_quo=grid.status_quo,
         n_paths=n_paths,
         n_steps=n_steps,
         seed=seed,
@@ -202,8 +198,6 @@ class PreparedScenario:
 def _resolve_world(scenario: Scenario, base: Path | None):
     spec = scenario.world
     if spec.source == "default":
-        from channelsim.datasets import example_world
-
         return example_world(), "default (the example book's world)"
     path = Path(spec.model)
     if not path.is_absolute() and base is not None:
@@ -282,11 +276,7 @@ def prepare(
         world, label = _resolve_world(scenario, base)
     policies = build_policies(scenario, world)
     if max_policies is not None and len(policies) > max_policies:
-        policies = PolicySet(
-            policies.policies[:max_policies],
-            policies.labels.iloc[:max_policies],
-            policies.parameters.iloc[:max_policies],
-        )
+        policies = policies.take(range(max_policies))
     return PreparedScenario(
         scenario=scenario,
         source=source,
@@ -319,11 +309,7 @@ class ScenarioResult:
 
 
 def _subset(policies: PolicySet, idx: list[int]) -> PolicySet:
-    return PolicySet(
-        [policies.policies[i] for i in idx],
-        policies.labels.iloc[idx].reset_index(drop=True),
-        policies.parameters.iloc[idx].reset_index(drop=True),
-    )
+    return policies.take(idx)
 
 
 def _robustness(
@@ -441,8 +427,6 @@ def run_scenario(
     fp = prep.fingerprint()
     chunk_size = prep.scenario.run.chunk_size
     if results is not None:
-        from channelsim.scenario._zarr import ZarrStore
-
         store = ZarrStore(results, fp, prep.n_policies, chunk_size)
         store.open(restart=restart)
     elif out_path is not None:

@@ -24,7 +24,7 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -38,6 +38,15 @@ from pydantic import (
     model_validator,
 )
 
+from channelsim.policy import (
+    QUOTA_PRESETS,
+    SAMPLE_PARAMETERS,
+    CompensationPlan,
+    EffectSizes,
+    HiringProfile,
+    KPIScheme,
+    OnboardingProgramme,
+)
 from channelsim.scenario._objectives import OBJECTIVES
 
 __all__ = [
@@ -51,6 +60,8 @@ __all__ = [
     "ScenarioError",
     "ScenarioMeta",
     "WorldSpec",
+    "default_catalogue",
+    "effect_sources",
     "load_scenario",
     "parse_scenario",
 ]
@@ -557,7 +568,86 @@ def load_scenario(path: str | os.PathLike, *, catalogue: Catalogue | Any | None 
     except OSError as exc:
         raise ScenarioError(str(path), [("", f"cannot read the file ({exc.strerror})")]) from None
     if isinstance(catalogue, str):
-        from channelsim.scenario._policies import default_catalogue
-
         catalogue = default_catalogue()
     return parse_scenario(text, source=str(path), catalogue=catalogue)
+
+
+# --------------------------------------------------------------------- the catalogue
+def _parameters() -> dict[str, tuple[float, float]]:
+    return {k: (float(v.lo), float(v.hi)) for k, v in SAMPLE_PARAMETERS.items()}
+
+
+def default_catalogue() -> Catalogue:
+    """The names a scenario may use, from :mod:`channelsim.policy`.
+
+    Examples
+    --------
+    >>> cat = default_catalogue()
+    >>> "channel_manager" in cat.levers["hiring"], "co_sell" in cat.effects
+    (True, True)
+    """
+    levers = {
+        "hiring": HiringProfile.preset_names(),
+        "onboarding": OnboardingProgramme.preset_names(),
+        "kpi": KPIScheme.preset_names(),
+        "compensation": CompensationPlan.preset_names(),
+        "quota": tuple(QUOTA_PRESETS),
+    }
+    effects = {f.name: float(getattr(EffectSizes(), f.name)) for f in fields(EffectSizes)}
+    return Catalogue(levers, _parameters(), effects, effect_sources())
+
+
+def _doc_sections(doc: str) -> dict[str, str]:
+    """Field name -> description text, from a numpydoc-style class docstring."""
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in doc.splitlines():
+        m = re.match(r"^    (\w+) : ", line)
+        if m:
+            current = m.group(1)
+            out[current] = []
+            continue
+        if current and line.startswith("        "):
+            out[current].append(line.strip())
+        elif line.strip() and not line.startswith("        "):
+            current = None
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+_CITATION = re.compile(
+    r"[A-Z][A-Za-z]+(?: (?:&|and) [A-Z][A-Za-z]+| et al\.)? \(\d{4}(?:, [A-Z]+)?\)"
+    r"|[A-Z][a-z]+ \d{4}"
+)
+
+
+def effect_sources() -> dict[str, str]:
+    """Source of each effect size's default, read from :class:`~channelsim.policy.EffectSizes`.
+
+    The works its docstring cites, with "value: assumption" when the docstring says the value
+    itself is assumed; ``"assumption"`` where nothing is cited.
+
+    Examples
+    --------
+    >>> effect_sources()["timing_discount"]
+    'Larkin (2014, JAE)'
+    >>> effect_sources()["recruit"]
+    'assumption'
+    """
+    out = {}
+    for name, text in _doc_sections(EffectSizes.__doc__ or "").items():
+        cited = list(dict.fromkeys(_CITATION.findall(text)))
+        if not cited:
+            out[name] = "assumption"
+        elif "ssumption" in text:
+            out[name] = f"{'; '.join(cited)} (direction and order of magnitude); value: assumption"
+        else:
+            out[name] = "; ".join(cited)
+    return out
+
+
+def _meanings() -> dict[str, str]:
+    out = {}
+    for name, text in _doc_sections(EffectSizes.__doc__ or "").items():
+        first = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
+        out[name] = first.replace("``", "")
+    return out

@@ -26,8 +26,10 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from channelsim.policy import PolicyGrid
 from channelsim.provenance import fingerprint, package_version, world_hash
 from channelsim.scenario._chunks import CheckpointError, _canonical, chunk_bounds, run_chunks
+from channelsim.simulate import simulate
 
 __all__ = ["ZarrStore", "is_zarr_path", "open_results", "simulate_to_zarr"]
 
@@ -251,18 +253,19 @@ class ZarrStore:
 
 
 class _SimulateChunks:
-    """Picklable chunk function over a policy list for :func:`simulate_to_zarr`."""
+    """Picklable chunk function over a policy grid for :func:`simulate_to_zarr`."""
 
     def __init__(self, world, policies, **kw):
-        self.world, self.policies, self.kw = world, list(policies), kw
+        pols = policies if isinstance(policies, PolicyGrid) else list(policies)
+        self.world, self.kw = world, kw
+        self.grid = pols if isinstance(pols, PolicyGrid) else PolicyGrid(pols, pols[0])
 
     def __call__(self, start: int, stop: int) -> xr.Dataset:
-        from channelsim.simulate import simulate
-
+        # the grid's chunk carries its labels and sampled parameters into the results
         return simulate(
             self.world,
-            self.policies[start:stop],
-            status_quo=self.policies[0],
+            self.grid.chunk(start, stop),
+            status_quo=self.grid.status_quo,
             policy_offset=start,
             progress=False,
             **self.kw,
@@ -311,7 +314,7 @@ def simulate_to_zarr(
     """
     pols = list(policies)
     fn = _SimulateChunks(
-        world, pols, n_paths=n_paths, n_steps=n_steps, seed=seed, by_territory=by_territory
+        world, policies, n_paths=n_paths, n_steps=n_steps, seed=seed, by_territory=by_territory
     )
     fp = fingerprint(
         "simulate",

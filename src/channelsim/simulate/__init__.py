@@ -19,6 +19,7 @@ from channelsim.simulate._dataset import (
     world_hash,
 )
 from channelsim.simulate._expected_nb import expected_sales_numba
+from channelsim.simulate._numba_config import numba_threads
 from channelsim.simulate._run import SimulationError
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SimulationError",
     "crn_standard_errors",
     "expected_sales_numba",
+    "numba_threads",
     "simulate",
     "simulate_partners",
     "summarize",

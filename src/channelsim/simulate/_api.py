@@ -7,17 +7,20 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from channelsim.policy import EffectSizes, Policy, PolicyGrid
+from channelsim.policy import EffectSizes, Policy, PolicyGrid, pack_policies
 from channelsim.rng import normalize_seed
 from channelsim.simulate._dataset import build_dataset
+from channelsim.simulate._kernel import NV, calendar_tuple, flatten, policy_tuple, world_tuple
+from channelsim.simulate._partners_nb import recruit_counts
 from channelsim.simulate._run import (
     SimulationError,
+    execute,
     make_plan,
     recruit_slots,
     run_numba,
     run_numpy,
 )
-from channelsim.world import StepCalendar, World
+from channelsim.world import StepCalendar, World, recruit_entity
 
 __all__ = ["PartnerRun", "simulate", "simulate_partners"]
 
@@ -217,9 +220,6 @@ def simulate_partners(
     >>> run.sales.shape[0], run.sales.shape[2]
     (4, 6)
     """
-    from channelsim.simulate._kernel import NV, calendar_tuple, flatten, policy_tuple, world_tuple
-    from channelsim.simulate._run import execute
-
     problems = []
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         problems.append(f"n_steps must be an integer >= 1, got {n_steps!r}")
@@ -255,8 +255,6 @@ def simulate_partners(
         packed, cal = plan.packed, plan.calendar
         E = plan.effects.to_array()
     else:
-        from channelsim.policy import pack_policies
-
         packed = pack_policies([sq], sq, world.steps_per_quarter)
         cal = world.calendar(n_steps)
         E = (effects or EffectSizes()).to_array()
@@ -267,8 +265,6 @@ def simulate_partners(
     # recruit-slot layout: R per territory-step under another policy; under the status quo
     # only as many as the most any path drew (a cheap pre-pass over the counts)
     if R and not dynamic:
-        from channelsim.simulate._partners_nb import recruit_counts
-
         counts = recruit_counts(paths, draws, np.uint64(seed), world_tuple(world)[14], J, R)
         slot_cnt = counts.max(axis=0).T.copy() if n_paths else np.zeros((J, T), np.int64)
     else:
@@ -281,7 +277,6 @@ def simulate_partners(
     slot_j = np.repeat(jj.ravel(), rep)
     slot_t = np.repeat(tt.ravel(), rep)
     slot_k = np.concatenate([np.arange(n) for n in rep]) if rep.sum() else np.zeros(0, np.int64)
-    from channelsim.world import recruit_entity
 
     territory = np.concatenate([world.partner_territory, slot_t]).astype(np.int64)
     entity = np.concatenate([np.arange(P, dtype=np.int64), recruit_entity(slot_j, slot_t, slot_k)])

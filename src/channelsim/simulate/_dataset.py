@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from channelsim.policy import LEVERS, VARIABLES
+from channelsim.policy import LEVERS, OUTCOMES, VARIABLES
 from channelsim.provenance import SHORT, VERSION_KEY, json_hash, package_version, world_hash
 
 __all__ = [
@@ -21,38 +21,17 @@ __all__ = [
     "world_hash",
 ]
 
-#: Forecast-accuracy variables also given per window (``<name>_window``, dim ``window``).
-ACCURACY_VARIABLES = (
-    "stat_ape",
-    "stat_bias",
-    "stat_coverage",
-    "commit_ape",
-    "commit_bias",
-    "commit_coverage",
-)
+#: Forecast-accuracy variables also given per window (``<name>_window``, dim ``window``);
+#: from :data:`channelsim.policy.OUTCOMES`.
+ACCURACY_VARIABLES = tuple(n for n, o in OUTCOMES.items() if o.accuracy)
 #: Windows of quarters: the transition (first four), steady state (last four), the horizon.
 #: With fewer than eight quarters the first two overlap.
 WINDOWS = ("transition", "steady", "horizon")
 
 #: How :func:`summarize` folds quarters into one number per path: flows are summed over the
-#: horizon, stocks taken at its last quarter, rates averaged over quarters.
-AGGREGATION: dict[str, str] = {
-    "revenue": "sum",
-    "attainment": "mean",
-    "share_at_quota": "mean",
-    "stat_ape": "mean",
-    "stat_bias": "mean",
-    "stat_coverage": "mean",
-    "commit_ape": "mean",
-    "commit_bias": "mean",
-    "commit_coverage": "mean",
-    "coverage_index": "last",
-    "share_mature": "last",
-    "active_partners": "last",
-    "pay_cost_ratio": "mean",
-    "programme_cost": "sum",
-    "cam_attrition": "sum",
-}
+#: horizon, stocks taken at its last quarter, rates averaged over quarters
+#: (:attr:`channelsim.policy.Outcome.reduce`).
+AGGREGATION: dict[str, str] = {n: o.reduce for n, o in OUTCOMES.items()}
 
 
 def _config_hash(plan, by_territory: bool, whash: str) -> str:
@@ -95,9 +74,10 @@ def build_dataset(plan, out: np.ndarray, *, by_territory: bool, engine: str) -> 
     }
     if by_territory:
         coords["territory"] = np.array(w.territory_ids, dtype=object)
-    labels = [p.labels() for p in plan.policies]
     for lever in LEVERS:
-        coords[lever] = ("policy", np.array([lab[lever] for lab in labels], dtype=object))
+        coords[lever] = ("policy", np.array([lab[lever] for lab in plan.labels], dtype=object))
+    for name, values in plan.parameters.items():  # sampled lever parameters
+        coords[name] = ("policy", np.asarray(values, dtype=np.float64))
     whash = world_hash(w)
     variables.update(window_variables(xr.Dataset(variables, coords=coords)))
     coords["window"] = np.array(WINDOWS, dtype=object)

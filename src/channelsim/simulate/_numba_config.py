@@ -38,7 +38,7 @@ import numba
 
 from channelsim.provenance import hasher
 
-__all__ = ["CACHE", "FASTMATH", "PARALLEL", "jit", "n_threads", "pjit"]
+__all__ = ["CACHE", "FASTMATH", "PARALLEL", "jit", "n_threads", "numba_threads", "pjit"]
 
 # Sources whose code or constants end up in the cached kernels.
 _SOURCES = (
@@ -118,6 +118,11 @@ if CACHE:
 def n_threads() -> int:
     """Threads to run path blocks on: numba's thread count (``NUMBA_NUM_THREADS``)."""
     return 1 if PARALLEL == "serial" else max(1, numba.get_num_threads())
+
+
+def numba_threads() -> int:
+    """numba's configured thread pool size (``NUMBA_NUM_THREADS``) in this process."""
+    return int(numba.config.NUMBA_NUM_THREADS)
 
 
 def jit(func=None, **options):

@@ -11,6 +11,7 @@ from channelsim.policy import (
     EffectSizes,
     PackedPolicies,
     Policy,
+    PolicyChunk,
     PolicyError,
     PolicyGrid,
     PolicyHooks,
@@ -18,6 +19,16 @@ from channelsim.policy import (
     quarter_variables,
 )
 from channelsim.rng import SeedError, normalize_seed
+from channelsim.simulate._kernel import (
+    NV,
+    calendar_tuple,
+    flatten,
+    policy_tuple,
+    run_block,
+    run_paths_prange,
+    world_tuple,
+)
+from channelsim.simulate._numba_config import PARALLEL, n_threads
 from channelsim.world import World, generate
 
 __all__ = [
@@ -67,9 +78,16 @@ class Plan:
     ``slot_policies[0]`` is the status quo; ``policy_slot[i]`` is the slot of policy ``i``.
     """
 
-    def __init__(self, world, policies, status_quo, effects, n_paths, n_steps, seed, offset):
+    def __init__(
+        self, world, policies, status_quo, effects, n_paths, n_steps, seed, offset, labels=None,
+        parameters=None,
+    ):  # fmt: skip
         self.world: World = world
         self.policies: list[Policy] = policies
+        #: lever labels of each policy (a grid's own, else ``Policy.labels()``)
+        self.labels: list[dict] = list(labels or [p.labels() for p in policies])
+        #: sampled parameter values of each policy, ``"lever.parameter" -> (policy,)``
+        self.parameters: dict[str, np.ndarray] = dict(parameters or {})
         self.status_quo: Policy = status_quo
         self.effects: EffectSizes = effects
         self.n_paths, self.n_steps, self.seed, self.offset = n_paths, n_steps, seed, offset
@@ -124,11 +142,18 @@ def make_plan(
     except SeedError as err:
         problems.extend(err.problems)
     pols: list[Policy] = []
+    labels = parameters = None
     try:
         if isinstance(policies, PolicyGrid):
             if status_quo is None:
                 status_quo = policies.status_quo
             pols = list(policies)
+            labels = policies.labels().to_dict("records")
+            parameters = policies.parameters
+        elif isinstance(policies, PolicyChunk):
+            if status_quo is None:
+                status_quo = policies.status_quo
+            pols, labels, parameters = list(policies.policies), policies.labels, policies.parameters
         elif policies is None:
             pols = []
         elif isinstance(policies, (Policy, str)):
@@ -151,8 +176,21 @@ def make_plan(
         raise SimulationError(problems)
     if policy_offset == 0 and (not pols or pols[0] != status_quo):
         pols = [status_quo, *pols]
+        labels = None if labels is None else [status_quo.labels(), *labels]
+        parameters = (
+            None if parameters is None else {k: np.r_[np.nan, v] for k, v in parameters.items()}
+        )
     return Plan(
-        world, pols, status_quo, effects, int(n_paths), int(n_steps), seed, int(policy_offset)
+        world,
+        pols,
+        status_quo,
+        effects,
+        int(n_paths),
+        int(n_steps),
+        seed,
+        int(policy_offset),
+        labels,
+        parameters,
     )
 
 
@@ -176,9 +214,6 @@ def execute(
     """Run the path kernel over blocks of paths (threads, ``prange`` or serial, per
     ``CHANNELSIM_PARALLEL``); results do not depend on the mode, block size or threads."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
-
-    from channelsim.simulate._kernel import run_block, run_paths_prange
-    from channelsim.simulate._numba_config import PARALLEL, n_threads
 
     fb, ib, meta, spq = flat
     ps_sales, ps_state, ps_kappa, ps_eta = ps
@@ -222,14 +257,6 @@ def execute(
 
 def run_numba(plan: Plan, *, by_territory: bool, progress: bool, block_size=None) -> np.ndarray:
     """Run the kernel; returns (path, variable, slot, quarter, territory or 1)."""
-    from channelsim.simulate._kernel import (
-        NV,
-        calendar_tuple,
-        flatten,
-        policy_tuple,
-        world_tuple,
-    )
-
     w = plan.world
     n_sl = len(plan.slot_policies)
     Tout = w.n_territories if by_territory else 1
@@ -252,8 +279,6 @@ def run_numba(plan: Plan, *, by_territory: bool, progress: bool, block_size=None
 
 def run_numpy(plan: Plan, *, by_territory: bool, progress: bool) -> np.ndarray:
     """The numpy reference: the world's ``generate`` with :class:`PolicyHooks` per slot."""
-    from channelsim.simulate._kernel import NV
-
     w = plan.world
     sq = plan.status_quo
     n_sl = len(plan.slot_policies)

@@ -8,7 +8,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-from channelsim._vocab import PROGRESSIVE_STAGES, STAGES, state_names
+from channelsim._vocab import ENGAGED_STAGES, STAGES, state_names
 from channelsim.calendar import FiscalCalendar, StepCalendar
 
 __all__ = [
@@ -457,5 +457,5 @@ def engaged_stage_mask(stage_names: tuple[str, ...]) -> np.ndarray:
     channel maturity; their mask marks ``active`` so coverage is still defined.
     """
     names = state_names(stage_names)
-    engaged = set(PROGRESSIVE_STAGES[2:])
+    engaged = set(ENGAGED_STAGES)
     return np.array([n in engaged for n in names], dtype=bool)
