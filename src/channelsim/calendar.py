@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["FiscalCalendar", "StepCalendar", "quarter_freq"]
+__all__ = ["FiscalCalendar", "StepCalendar", "month_quarter_code", "quarter_freq"]
 
 _MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -37,6 +37,18 @@ def quarter_freq(fiscal_year_start_month: int) -> str:
     ('Q-DEC', 'Q-DEC', 'Q-JAN')
     """
     return FiscalCalendar(fiscal_year_start_month).quarter_freq
+
+
+def month_quarter_code(year: int, month: int, qfreq: str) -> int:
+    """Integer code of the quarter of frequency ``qfreq`` (e.g. from :func:`quarter_freq`)
+    that holds a month; the codes of :meth:`FiscalCalendar.quarter_codes`.
+
+    Examples
+    --------
+    >>> month_quarter_code(2024, 2, "Q-DEC") == month_quarter_code(2024, 3, "Q-DEC")
+    True
+    """
+    return int(pd.Period(year=int(year), month=int(month), freq="M").asfreq(qfreq).ordinal)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from channelsim._public_panels import (
     us_employment_panel,
 )
 from channelsim._vocab import MATURITY_LEVELS, ONE_STAGE, STAGES, STATES
+from channelsim.calendar import FiscalCalendar
 from channelsim.data import load_book
 from channelsim.world import QuotaRule, World, expected_sales, generate, initial_state
 
@@ -327,6 +328,7 @@ def book_tables(
     partners = partners.sort_values(["partner", "period"], kind="stable").reset_index(drop=True)
 
     gen = np.random.default_rng(np.random.SeedSequence([managers_seed, 31]))
+    fiscal = FiscalCalendar(world.fiscal_year_start_month)
     T, Q = world.n_territories, cal.n_quarters
     full = cal.quarter_len == world.steps_per_quarter
     qstart = np.flatnonzero(cal.quarter_start)
@@ -336,7 +338,7 @@ def book_tables(
     quarters = pd.DataFrame(
         {
             "territory": np.repeat(world.territory_ids, Q),
-            "quarter": np.tile([str(cal.periods[j].asfreq("Q")) for j in qstart], T),
+            "quarter": np.tile([str(q) for q in fiscal.quarters(cal.periods[qstart])], T),
             "quota": np.round(run.quota[0], 2).ravel(),
             "commit": np.round(run.commit[0], 2).ravel(),
             "manager": managers.ravel(),

@@ -7,9 +7,10 @@
 5. compare the policy scenarios that matter most on the fitted posterior
    (``channelsim compare --model``), each writing a leadership report.
 
-Each step is the same command a user would run, so the demo's outputs are what those commands
-write. Rerunning with the same ``--out`` reuses the fitted model when the book and settings
-match, and resumes scenario runs from their checkpoints.
+Each step calls the library functions the command of the same name calls (the demo does not
+re-enter the command line), so its outputs are what those commands write. Rerunning with the
+same ``--out`` reuses the fitted model when the book and settings match, and resumes scenario
+runs from their checkpoints.
 """
 
 from __future__ import annotations
@@ -56,14 +57,6 @@ def _step(title: str, quiet: bool) -> None:
         print(f"\n=== {title} ===", flush=True)
 
 
-def _run_command(argv: list[str]) -> None:
-    from channelsim.cli import main
-
-    code = main(argv)
-    if code != 0:
-        raise RuntimeError(f"channelsim {' '.join(argv)} exited with status {code}")
-
-
 def _model_is_current(path, book, args) -> bool:
     """A model file from an earlier demo run with the same book and sampler settings."""
     if not path.is_file():
@@ -83,17 +76,28 @@ def _model_is_current(path, book, args) -> bool:
 
 
 def run(args) -> int:
+    import warnings
     from pathlib import Path
 
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
     from channelsim.cli._common import BadInput
     from channelsim.data import load_book
     from channelsim.datasets import load_example
-    from channelsim.scenario import shipped_scenarios
+    from channelsim.forecast import file_hash, forecast, suggest_quotas, write_table
+    from channelsim.model import ChannelModel, DiagnosticsWarning, ModelConfig
+    from channelsim.report import write_report
+    from channelsim.scenario import (
+        load_scenario,
+        prepare,
+        run_scenario,
+        shipped_scenarios,
+        write_netcdf_atomic,
+    )
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    q = ["--quiet"] if args.quiet else []
-    seed = ["--seed", str(args.seed)]
     shipped = shipped_scenarios()
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = [n for n in names if n not in shipped]
@@ -101,6 +105,8 @@ def run(args) -> int:
         raise BadInput(
             f"--scenarios: unknown {', '.join(unknown)}; shipped: {', '.join(sorted(shipped))}"
         )
+    progress = not args.quiet
+    all_draws = args.draws * args.chains
 
     _step("1. the example book", False)
     files = load_example().to_csv_dir(out / "example")
@@ -111,84 +117,60 @@ def run(args) -> int:
     model_path = out / "model.nc"
     if _model_is_current(model_path, book, args):
         print(f"reusing {model_path} (same book and settings)")
+        model = ChannelModel.load(model_path)
     else:
-        _run_command(
-            [
-                "fit",
-                str(files.panel),
-                "--quarters",
-                str(files.quarters),
-                "--territories",
-                str(files.territories),
-                "--out",
-                str(model_path),
-                "--draws",
-                str(args.draws),
-                "--tune",
-                str(args.tune),
-                "--chains",
-                str(args.chains),
-                *seed,
-                *q,
-            ]
+        config = ModelConfig.build(
+            progressbar=progress, draws=args.draws, tune=args.tune, chains=args.chains
         )
+        model = ChannelModel(config)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DiagnosticsWarning)
+            model.fit(book, random_seed=args.seed)
+        diag = model.check_diagnostics(warn=False)
+        print(f"diagnostics: {'ok' if diag.ok else 'NOT OK'}: {diag}")
+        print(f"wrote {model.save(model_path)}")
+    model_hash = file_hash(model_path)
 
     _step("3. forecast the next four quarters", False)
     fc_path = out / "forecast.csv"
-    _run_command(
-        [
-            "forecast",
-            str(model_path),
-            "--horizon",
-            "4",
-            "--unit",
-            "quarter",
-            "--draws",
-            str(min(1000, args.draws * args.chains)),
-            "--out",
-            str(fc_path),
-            *seed,
-            *q,
-        ]
+    fc = forecast(
+        model,
+        4,
+        unit="quarter",
+        seed=args.seed,
+        draws=min(1000, all_draws),
+        model_hash=model_hash,
+        progress=progress,
     )
-    _fan_charts(model_path, out, args.seed, min(500, args.draws * args.chains))
+    print(write_table(fc.to_dataset(), fc_path, {**fc.meta, "model_file": str(model_path)}))
+    _fan_charts(model, out, args.seed, min(500, all_draws))
 
     _step("4. suggest next fiscal year's quotas", False)
     year = int(book.periods[-1].year) + 1
-    _run_command(
-        [
-            "quota",
-            str(model_path),
-            "--year",
-            str(year),
-            "--probability",
-            "0.6",
-            "--out",
-            str(out / "quotas.csv"),
-            *seed,
-            *q,
-        ]
+    plan = suggest_quotas(
+        model, year, 0.6, seed=args.seed, model_hash=model_hash, progress=progress
     )
+    meta = {**plan.meta, "model_file": str(model_path)}
+    print(write_table(plan.table, out / "quotas.csv", meta))
 
     _step("5. compare policies", False)
+    model_draws = min(200, all_draws)
+    world = model.to_world(model_draws, seed=args.seed)
     reports = []
     for name in names:
-        argv = [
-            "compare",
-            str(shipped[name]),
-            "--out",
-            str(out / name),
-            "--model",
-            str(model_path),
-            "--model-draws",
-            str(min(200, args.draws * args.chains)),
-            *seed,
-            *q,
-        ]
-        if args.paths:
-            argv += ["--paths", str(args.paths)]
-        _run_command(argv)
-        reports.append(out / name / "report.html")
+        prep = prepare(
+            load_scenario(shipped[name]),
+            paths=args.paths,
+            seed=args.seed,
+            world=world,
+            world_label=f"posterior of {model_path.name} ({model_draws} draws)",
+        )
+        prep.source = str(shipped[name])
+        result = run_scenario(prep, out=out / name, progress=progress)
+        write_netcdf_atomic(result.dataset, out / name / "results.nc")
+        files_ = write_report(result.comparison, out / name)
+        print(files_.html)
+        reports.append(Path(files_.html))
 
     print("\nDone. Open the leadership reports:")
     for r in reports:
@@ -197,16 +179,11 @@ def run(args) -> int:
     return 0
 
 
-def _fan_charts(model_path, out, seed: int, draws: int) -> None:
+def _fan_charts(model, out, seed: int, draws: int) -> None:
     """Fan charts of the total and the largest territories, with actuals."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from channelsim._atomic import atomic_write
     from channelsim.forecast import fan_chart, forecast
-    from channelsim.model import ChannelModel
 
-    model = ChannelModel.load(model_path)
     fc = forecast(model, 12, unit="step", seed=seed, draws=draws)
     top = (
         model.book.panel.groupby("territory")["sales"].sum().sort_values(ascending=False).index[:5]

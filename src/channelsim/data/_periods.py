@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from channelsim.calendar import month_quarter_code
+
 __all__ = [
     "KIND_MONTH",
     "KIND_NONE",
@@ -184,10 +186,10 @@ def _parse_quarter_value(v, qfreq: str) -> int | None:
             d = _dt.date(int(m.group(1)), int(m.group(2)), day)
         except ValueError:
             return None
-        return int(pd.Period(d, freq=qfreq).ordinal)
+        return month_quarter_code(d.year, d.month, qfreq)
     named = _named_month(s)
     if named:
-        return int(pd.Period(year=named[0], month=named[1], freq="M").asfreq(qfreq).ordinal)
+        return month_quarter_code(named[0], named[1], qfreq)
     return None
 
 

@@ -24,6 +24,7 @@ import xarray as xr
 
 from channelsim.model._data import ModelData
 from channelsim.model._posterior import amount_log_mean
+from channelsim.world import draw_indices
 
 __all__ = [
     "Diagnostics",
@@ -185,14 +186,12 @@ def warn_if_bad(diag: Diagnostics, stacklevel: int = 3) -> None:
         )
 
 
-def _select(posterior: xr.Dataset, n: int | None, rng: np.random.Generator) -> dict:
+def _select(posterior: xr.Dataset, n: int | None) -> dict:
+    """Parameters of ``n`` posterior draws (all for None), chosen by
+    :func:`channelsim.world.draw_indices` (evenly spaced)."""
     C, Dr = posterior.sizes["chain"], posterior.sizes["draw"]
     total = C * Dr
-    idx = (
-        np.arange(total)
-        if n is None or n >= total
-        else np.sort(rng.choice(total, size=n, replace=False))
-    )
+    idx = draw_indices(total, None if n is None or n >= total else n)
     names = (
         "a_stage",
         "a_terr",
@@ -241,7 +240,7 @@ def posterior_predictive(
         or 1 flag misfit).
     """
     rng = np.random.default_rng(seed)
-    par = _select(posterior, draws, rng)
+    par = _select(posterior, draws)
     p, j, s, t, y = data.present_rows()
     D = par["h_cap"].shape[0]
     S, T = data.S, data.T
@@ -309,7 +308,7 @@ def pointwise_loglik(posterior: xr.Dataset, data: ModelData, by: str = "partner"
     if by not in ("partner", "row"):
         raise ValueError(f"by must be 'partner' or 'row', got {by!r}")
     C, Dr = posterior.sizes["chain"], posterior.sizes["draw"]
-    par = _select(posterior, None, np.random.default_rng(0))
+    par = _select(posterior, None)
     p, j, s, t, y = data.present_rows()
     D = C * Dr
     n_out = data.P if by == "partner" else p.size

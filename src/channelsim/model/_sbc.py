@@ -26,7 +26,7 @@ from channelsim.datasets import book_tables, draw_world
 from channelsim.model._data import allowed_moves
 from channelsim.model._posterior import transition_matrix
 from channelsim.model._priors import Priors
-from channelsim.world import expected_sales, generate, initial_state
+from channelsim.world import draw_indices, expected_sales, generate, initial_state
 
 __all__ = ["chi2_uniformity", "draw_prior_world", "make_prior_book", "sbc_ranks"]
 
@@ -203,11 +203,7 @@ def sbc_ranks(
     """
     rng = np.random.default_rng(seed)
     total = posterior.sizes["chain"] * posterior.sizes["draw"]
-    idx = (
-        np.linspace(0, total - 1, n_draws).round().astype(int)
-        if total >= n_draws
-        else (rng.choice(total, n_draws))
-    )
+    idx = draw_indices(total, n_draws)
     out = {}
     for name in names or truth:
         if name not in posterior:
