@@ -12,7 +12,9 @@ Rules:
    the documented heavy ones (:data:`HEAVY`, which pull in PyMC or Dask) may be imported
    inside a function, and the command-line modules import a command's library when the
    command runs (so ``channelsim --help`` stays fast);
-7. **commands do not import each other** (nor re-enter ``channelsim.cli.main``).
+7. **commands do not import each other** (nor re-enter ``channelsim.cli.main``);
+8. **declared interfaces**: no probing of signatures (``inspect.signature``) and no fallback
+   for a project module that fails to import (``except ImportError`` around one).
 
 Each rule is a function of a :class:`~tests._source_graph.SourceTree`; the tests run it on the
 real tree (no violation) and on a small synthetic tree that breaks it (a violation found).
@@ -181,6 +183,42 @@ def command_violations(tree: SourceTree) -> list[str]:
     return sorted(set(bad))
 
 
+def probing_violations(tree: SourceTree) -> list[str]:
+    """``inspect.signature`` calls, and ``try`` blocks importing a project module with an
+    ``except ImportError`` (a fallback that never runs)."""
+    import ast
+
+    bad = []
+    for mod in tree.modules.values():
+        for node in ast.walk(mod.tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "signature"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "inspect"
+            ):
+                bad.append(f"{mod.name}:{node.lineno} inspect.signature")
+            if not isinstance(node, ast.Try):
+                continue
+            catches = {
+                n.id
+                for h in node.handlers
+                if h.type is not None
+                for n in ast.walk(h.type)
+                if isinstance(n, ast.Name)
+            }
+            if not catches & {"ImportError", "ModuleNotFoundError"}:
+                continue
+            for stmt in node.body:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, ast.ImportFrom) and (sub.module or "").startswith(
+                        "channelsim"
+                    ):
+                        bad.append(f"{mod.name}:{sub.lineno} falls back on ImportError")
+    return sorted(set(bad))
+
+
 RULES = {
     "arrows": arrow_violations,
     "private": private_violations,
@@ -189,6 +227,7 @@ RULES = {
     "cycles": cycle_violations,
     "top": local_import_violations,
     "commands": command_violations,
+    "probing": probing_violations,
 }
 
 #: One synthetic tree per rule that breaks it (and only the file shown).
@@ -214,6 +253,14 @@ BROKEN: dict[str, dict[str, str]] = {
     "commands": {
         "cli/cmd_quota.py": "from channelsim.cli.cmd_forecast import load_model_file\n",
         "cli/cmd_forecast.py": "load_model_file = None\n",
+    },
+    "probing": {
+        "forecast/_forecast.py": (
+            "import inspect\n\ndef _world_of(source, seed):\n"
+            "    to_world = source.to_world\n"
+            "    if 'seed' in inspect.signature(to_world).parameters:\n"
+            "        return to_world(seed=seed)\n"
+        ),
     },
 }
 
@@ -261,4 +308,25 @@ def test_imports_resolve_submodules(tmp_path):
     )
     assert private_violations(SourceTree(pkg)) == [
         "channelsim.forecast._plots:1 imports channelsim.data._periods"
+    ]
+
+
+def test_probing_catches_a_fallback(tmp_path):
+    """The dead numpy fallback of the forecast: a project import guarded by ImportError."""
+    pkg = write_tree(
+        tmp_path,
+        {
+            "forecast/_forecast.py": (
+                "def _partner_mode():\n"
+                "    try:\n"
+                "        from channelsim.simulate import simulate_partners\n"
+                "    except ImportError:\n"
+                "        return None\n"
+                "    return simulate_partners\n"
+            ),
+            "simulate/__init__.py": "simulate_partners = None\n",
+        },
+    )
+    assert probing_violations(SourceTree(pkg)) == [
+        "channelsim.forecast._forecast:3 falls back on ImportError"
     ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["FiscalCalendar", "StepCalendar", "month_quarter_code", "quarter_freq"]
+__all__ = ["FiscalCalendar", "StepCalendar", "month_quarter_code", "quarter_freq", "season_index"]
 
 _MONTH_ABBR = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 
@@ -37,6 +37,20 @@ def quarter_freq(fiscal_year_start_month: int) -> str:
     ('Q-DEC', 'Q-DEC', 'Q-JAN')
     """
     return FiscalCalendar(fiscal_year_start_month).quarter_freq
+
+
+def season_index(periods, steps_per_quarter: int) -> np.ndarray:
+    """Season of each step: calendar month - 1 (monthly) or calendar quarter - 1 (quarterly).
+
+    Examples
+    --------
+    >>> season_index(pd.period_range("2024-11", periods=3, freq="M"), 3).tolist()
+    [10, 11, 0]
+    """
+    periods = pd.PeriodIndex(periods)
+    if steps_per_quarter == 3:
+        return np.asarray(periods.month, dtype=np.int64) - 1
+    return np.asarray(periods.quarter, dtype=np.int64) - 1
 
 
 def month_quarter_code(year: int, month: int, qfreq: str) -> int:

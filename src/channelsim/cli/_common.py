@@ -297,10 +297,8 @@ def load_model_file(path: str):
 
     if not Path(path).is_file():
         raise BadInput(f"{path}: model file not found")
-    try:
-        from channelsim.model import ChannelModel
-    except ImportError as exc:  # pragma: no cover - the model package is part of channelsim
-        raise RuntimeError("channelsim.model is not available in this installation") from exc
+    from channelsim.model import ChannelModel
+
     try:
         return ChannelModel.load(path)
     except (OSError, KeyError) as exc:

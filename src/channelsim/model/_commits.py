@@ -36,7 +36,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from channelsim.model._data import ModelData, season_index
+from channelsim.calendar import season_index
+from channelsim.model._data import ModelData
 from channelsim.world import World, expected_sales
 
 __all__ = ["draw_commit_params", "expected_for_commits", "world_for_expectation"]

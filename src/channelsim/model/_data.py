@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from channelsim._vocab import PROGRESSIVE_STAGES
+from channelsim.calendar import season_index
 
-__all__ = ["ModelData", "allowed_moves", "centring", "prepare", "season_index"]
+__all__ = ["ModelData", "allowed_moves", "centring", "prepare"]
 
 
 def allowed_moves(stage_names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -208,13 +209,6 @@ class ModelData:
             self.territory[p, j].astype(np.int64),
             (self.sales[p, j]),
         )
-
-
-def season_index(periods: pd.PeriodIndex, steps_per_quarter: int) -> np.ndarray:
-    """Calendar month - 1 (monthly) or calendar quarter - 1 (quarterly) of each period."""
-    if steps_per_quarter == 3:
-        return np.asarray(periods.month, dtype=np.int64) - 1
-    return np.asarray(periods.quarter, dtype=np.int64) - 1
 
 
 def prepare(book, amount_location: float | None = None) -> ModelData:
