@@ -61,13 +61,18 @@ def quarter_tables(
     S2rec,
     mu,
     vq,
+    ex1,
+    ex2,
+    cm1,
 ):  # pragma: no cover - numba
     """Fill the per-quarter tables of draw ``d`` for the ``L`` steps ``(m_q, season_q)``.
 
     The world's arrays are those of :class:`~channelsim.world.World` (``rate`` is
     ``recruit_rate``; ``nodes``/``weights`` the Gauss-Hermite rule); the output buffers are
     ``Tpow (T, LMAX+1, K, K)``, ``W1/W2 (T, S, LMAX, S)``, ``Mrec/S2rec (T, LMAX)``,
-    ``mu (T, LMAX)``, ``vq (LMAX,)``.
+    ``mu (T, LMAX)``, ``vq (LMAX,)`` and the shock factors :func:`finish` applies to every
+    policy's sums: ``ex1/ex2 (T, LMAX)`` (``exp(mu + vq/2)``, ``exp(2 mu + 2 vq)``) and
+    ``cm1 (LMAX, LMAX)`` (``expm1`` of the shock's covariance between steps).
     """
     T = a_terr.shape[1]
     S = a_stage.shape[1]
@@ -134,6 +139,14 @@ def quarter_tables(
     for l in range(L):
         cum += rho[d] ** (2 * l)
         vq[l] = sigma_eta[d] ** 2 * cum
+    for t in range(T):
+        for l in range(L):
+            ex1[t, l] = math.exp(mu[t, l] + 0.5 * vq[l])
+            ex2[t, l] = math.exp(2.0 * mu[t, l] + 2.0 * vq[l])
+    for l in range(L):
+        for lp in range(L):
+            lo = min(l, lp)
+            cm1[l, lp] = math.expm1(rho[d] ** abs(l - lp) * vq[lo])
 
 
 @jit
@@ -162,20 +175,19 @@ def row_moments(W1, W2, t, s0, L, g1, g2, e1, e2):  # pragma: no cover - numba
 
 
 @jit
-def finish(t, L, M, S2, D, Mrec, S2rec, mu, vq, rho):  # pragma: no cover - numba
-    """Mean and variance of territory ``t`` from its partners' summed moments per step."""
-    E = np.empty(LMAX)
+def finish(t, k, L, M, S2, D, Mrec, S2rec, ex1, ex2, cm1, E):  # pragma: no cover - numba
+    """Mean and variance of territory ``t`` from its partners' summed moments per step
+    ``M/S2/D[t, k, :]`` (``k`` the policy slot), the recruits' and the shock factors of
+    :func:`quarter_tables`; ``E`` is scratch of ``LMAX``."""
     mean = 0.0
     var = 0.0
     for l in range(L):
-        E[l] = (M[l] + Mrec[t, l]) * math.exp(mu[t, l] + 0.5 * vq[l])
+        E[l] = (M[t, k, l] + Mrec[t, l]) * ex1[t, l]
         mean += E[l]
-        var += (S2[l] + S2rec[t, l] - D[l]) * math.exp(2.0 * mu[t, l] + 2.0 * vq[l])
+        var += (S2[t, k, l] + S2rec[t, l] - D[t, k, l]) * ex2[t, l]
     for l in range(L):
         for lp in range(L):
-            lo = min(l, lp)
-            C = rho ** abs(l - lp) * vq[lo]
-            var += E[l] * E[lp] * math.expm1(C)
+            var += E[l] * E[lp] * cm1[l, lp]
     return mean, max(var, 0.0)
 
 
@@ -221,6 +233,9 @@ def _expected_paths(
         S2rec = np.empty((T, LMAX))
         mu = np.empty((T, LMAX))
         vq = np.empty(LMAX)
+        ex1 = np.empty((T, LMAX))
+        ex2 = np.empty((T, LMAX))
+        cm1 = np.empty((LMAX, LMAX))
         quarter_tables(
             d,
             L,
@@ -250,10 +265,14 @@ def _expected_paths(
             S2rec,
             mu,
             vq,
+            ex1,
+            ex2,
+            cm1,
         )
-        M = np.zeros((T, LMAX))
-        S2 = np.zeros((T, LMAX))
-        D = np.zeros((T, LMAX))
+        M = np.zeros((T, 1, LMAX))
+        S2 = np.zeros((T, 1, LMAX))
+        D = np.zeros((T, 1, LMAX))
+        Ebuf = np.empty(LMAX)
         ppos = np.empty(S)
         g1 = np.empty(S)
         g2 = np.empty(S)
@@ -267,11 +286,11 @@ def _expected_paths(
             row_constants(d, t, kappa[p, i], sigma_stage, h_stage, h_terr, h_cap, ppos, g1, g2)
             row_moments(W1, W2, t, s0, L, g1, g2, e1, e2)
             for l in range(L):
-                M[t, l] += e1[l]
-                S2[t, l] += e2[l]
-                D[t, l] += e1[l] * e1[l]
+                M[t, 0, l] += e1[l]
+                S2[t, 0, l] += e2[l]
+                D[t, 0, l] += e1[l] * e1[l]
         for t in range(T):
-            mean[p, t], var[p, t] = finish(t, L, M[t], S2[t], D[t], Mrec, S2rec, mu, vq, rho[d])
+            mean[p, t], var[p, t] = finish(t, 0, L, M, S2, D, Mrec, S2rec, ex1, ex2, cm1, Ebuf)
 
 
 def expected_sales_numba(world, state: dict, quarter_steps) -> tuple[np.ndarray, np.ndarray]:

@@ -230,6 +230,9 @@ def run_block(
         S2rec = np.empty((T, LMAX))
         mu = np.empty((T, LMAX))
         vq = np.empty(LMAX)
+        ex1 = np.empty((T, LMAX))
+        ex2 = np.empty((T, LMAX))
+        cm1 = np.empty((LMAX, LMAX))
         Macc = np.zeros((T, n_sl, LMAX))
         S2acc = np.zeros((T, n_sl, LMAX))
         Dacc = np.zeros((T, n_sl, LMAX))
@@ -278,6 +281,7 @@ def run_block(
                     d, L, cal_m[j : j + L], cal_season[j : j + L], eta, a_stage, a_terr,
                     a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season, trend,
                     rho, sigma_eta, trans, rate, nodes, weights, Tpow, W1, W2, Mrec, S2rec, mu, vq,
+                    ex1, ex2, cm1,
                 )  # fmt: skip
                 Macc[:] = 0.0
                 S2acc[:] = 0.0
@@ -313,8 +317,8 @@ def run_block(
                 # 6. statistical forecast, commit and quota of the quarter starting now
                 if qs:
                     open_quarter(
-                        q, L, spq, d, fpar, qkind, target, rho[d], Macc, S2acc, Dacc, Mrec,
-                        S2rec, mu, vq, fs, is_,
+                        q, L, spq, d, fpar, qkind, target, Macc, S2acc, Dacc, Mrec,
+                        S2rec, ex1, ex2, cm1, fs, is_,
                     )  # fmt: skip
                 # 7. booking, timing games, CAM turnover; the quarter's close
                 close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_)

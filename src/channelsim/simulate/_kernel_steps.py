@@ -38,7 +38,7 @@ from channelsim.policy._pack import (
 from channelsim.simulate import _forecaster_nb as fnb
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
-from channelsim.simulate._expected_nb import finish, row_constants
+from channelsim.simulate._expected_nb import LMAX, finish, row_constants
 from channelsim.simulate._numba_config import jit
 
 __all__ = [
@@ -142,19 +142,18 @@ def start_step(
     changed = np.empty(n_sl, dtype=np.bool_)
     for t in range(T):
         for sl in range(n_sl):
-            fp = fpar[sl]
             m = mech.maturity_code(np.float64(is_[IS_ENGPREV, t, sl]), target[t])
             if qs:
                 is_[IS_PLANMAT, t, sl] = m
-            slope = mech.payout_slope(fs[FS_APROJ, t, sl], fp[F_ACC], fp[F_CAP])
+            slope = mech.payout_slope(fs[FS_APROJ, t, sl], fpar[sl, F_ACC], fpar[sl, F_CAP])
             newp = is_[IS_NEWPROF, t, sl] == 1
             filled = is_[IS_FILLED, t, sl] == 1
             cap = (
-                mech.ramp(is_[IS_TENURE, t, sl], fp[F_RAMP_STEPS], fp[F_RAMP_START])
+                mech.ramp(is_[IS_TENURE, t, sl], fpar[sl, F_RAMP_STEPS], fpar[sl, F_RAMP_START])
                 if filled
                 else 0.0
             )
-            prem = 1.0 + fp[F_PREMIUM] * (1.0 if newp else 0.0)
+            prem = 1.0 + fpar[sl, F_PREMIUM] * (1.0 if newp else 0.0)
             fs[FS_WPAY, t, sl] = fs[FS_WPAY, t, sl] + (1.0 if filled else 0.0) * prem
             fs[FS_CAPSUM, t, sl] = fs[FS_CAPSUM, t, sl] + cap * prem
             fs[FS_FILLED, t, sl] = fs[FS_FILLED, t, sl] + (1.0 if filled else 0.0)
@@ -171,9 +170,9 @@ def start_step(
             fs[FS_PSLOPE, t, sl] = slope
             fs[FS_PCAP, t, sl] = cap
             is_[IS_PNEW, t, sl] = is_[IS_NEWPROF, t, sl]
-            keep = 1.0 - E[E_RDISC] * fp[F_RATCHET]
+            keep = 1.0 - E[E_RDISC] * fpar[sl, F_RATCHET]
             mech.pay_weights(
-                kpi[sl, m], comp[sl, m], split[m], fp[F_VS], fp[F_GONIK], slope, keep, w
+                kpi[sl, m], comp[sl, m], split[m], fpar[sl, F_VS], fpar[sl, F_GONIK], slope, keep, w
             )
             for k in range(5):
                 prod[k] = skill_new[sl, k] if newp else skill_inc[sl, k]
@@ -326,9 +325,8 @@ def partners_step(
                     Dacc[t, sl, l] += e1m[s0, l] * e1m[s0, l]
             nz = tn[s0]
             s1 = tto[s0, nz - 1]
-            cs = cum_t[s0, sl]
-            for i in range(nz):
-                if u_tr < cs[i]:
+            for i in range(nz - 1):
+                if u_tr < cum_t[s0, sl, i]:
                     s1 = tto[s0, i]
                     break
             st_r[sl] = s1
@@ -487,14 +485,14 @@ def new_row(
 
 
 @jit
-def _quota_update(kind, fp, last_full, t0, t1, t2, t3, mean, frac):  # pragma: no cover - numba
+def _quota_update(kind, fpar, sl, last_full, t0, t1, t2, t3, mean, frac):  # pragma: no cover
     """:func:`channelsim.world.quota_update` for one territory: (quota, new full quota)."""
     if kind == 1:
-        quota = mean * (1.0 + fp[F_Q_STRETCH])
+        quota = mean * (1.0 + fpar[sl, F_Q_STRETCH])
         full = quota / frac if frac > 0 else quota
         return quota, full
-    target = (1.0 + fp[F_Q_GROWTH]) * ((((t0 + t1) + t2) + t3) / 4.0)
-    w = fp[F_Q_UP] if target > last_full else fp[F_Q_DOWN]
+    target = (1.0 + fpar[sl, F_Q_GROWTH]) * ((((t0 + t1) + t2) + t3) / 4.0)
+    w = fpar[sl, F_Q_UP] if target > last_full else fpar[sl, F_Q_DOWN]
     full = last_full + w * (target - last_full)
     return full * frac, full
 
@@ -508,24 +506,24 @@ def open_quarter(
     fpar,
     qkind,
     target,
-    rho,
     Macc,
     S2acc,
     Dacc,
     Mrec,
     S2rec,
-    mu,
-    vq,
+    ex1,
+    ex2,
+    cm1,
     fs,
     is_,
 ):  # pragma: no cover - numba
     """The company's forecast and the quota of every slot for quarter ``q``."""
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
+    Ebuf = np.empty(LMAX)
     for t in range(T):
         for sl in range(n_sl):
-            fp = fpar[sl]
-            mn, vr = finish(t, L, Macc[t, sl], S2acc[t, sl], Dacc[t, sl], Mrec, S2rec, mu, vq, rho)
+            mn, vr = finish(t, sl, L, Macc, S2acc, Dacc, Mrec, S2rec, ex1, ex2, cm1, Ebuf)
             m_hat, v_hat, mu_f, s2_f, pp, r2 = fnb.forecast_prior(
                 mn, vr, fs[FS_LVL, t, sl], fs[FS_LVAR, t, sl]
             )
@@ -537,7 +535,7 @@ def open_quarter(
             fs[FS_R2, t, sl] = r2 if mn > 0 else -1.0  # -1: nothing expected
             fs[FS_COV, t, sl] = min(1.0, np.float64(is_[IS_ENGPREV, t, sl]) / target[t])
             quota, full = _quota_update(
-                qkind[sl], fp, fs[FS_LASTQ, t, sl], fs[FS_TR0, t, sl], fs[FS_TR1, t, sl],
+                qkind[sl], fpar, sl, fs[FS_LASTQ, t, sl], fs[FS_TR0, t, sl], fs[FS_TR1, t, sl],
                 fs[FS_TR2, t, sl], fs[FS_TR3, t, sl], m_hat, frac,
             )  # fmt: skip
             fs[FS_QUOTA, t, sl] = quota
@@ -545,11 +543,12 @@ def open_quarter(
 
 
 @jit
-def _plan_terms(E, fp, comp_row, kpi_row):  # pragma: no cover - numba
-    """``(c_r, H)``; see :meth:`channelsim.policy.PolicyHooks._plan_terms`."""
-    vs = fp[F_VS]
-    c_r = E[E_CI] * (E[E_RHOC] * fp[F_RATCHET] * (vs * comp_row[0]))
-    h = E[E_CI] * (fp[F_GONIK] + 8.0 * (vs * comp_row[2] + (1.0 - vs) * kpi_row[4]))
+def _plan_terms(E, fpar, comp, kpi, sl, pm):  # pragma: no cover - numba
+    """``(c_r, H)`` of slot ``sl`` at plan maturity ``pm``; see
+    :meth:`channelsim.policy.PolicyHooks._plan_terms`."""
+    vs = fpar[sl, F_VS]
+    c_r = E[E_CI] * (E[E_RHOC] * fpar[sl, F_RATCHET] * (vs * comp[sl, pm, 0]))
+    h = E[E_CI] * (fpar[sl, F_GONIK] + 8.0 * (vs * comp[sl, pm, 2] + (1.0 - vs) * kpi[sl, pm, 4]))
     return c_r, h
 
 
@@ -576,12 +575,12 @@ def make_commits(
             pm = is_[IS_PLANMAT, t, sl]
             s_b = math.sqrt(v_b)
             fs[FS_BSD, t, sl] = s_b
-            c_sq, h_sq = _plan_terms(E, fpar[0], comp[0, pm], kpi[0, pm])
+            c_sq, h_sq = _plan_terms(E, fpar, comp, kpi, 0, pm)
             shift_sq = fnb.solve_shift(kappa, c_sq, h_sq, s_b)
             if sl == 0:
                 shift = shift_sq
             else:
-                c_r, h = _plan_terms(E, fpar[sl], comp[sl, pm], kpi[sl, pm])
+                c_r, h = _plan_terms(E, fpar, comp, kpi, sl, pm)
                 shift = fnb.solve_shift(kappa, c_r, h, s_b)
             r2 = fs[FS_R2, t, sl]
             has = r2 >= 0.0
@@ -607,7 +606,6 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  #
         u_quit = rng.uniform(rng.finish(rng.fold(pre_attr, t), j, 0))
         u_fill = rng.open_uniform(rng.finish(rng.fold(pre_hire, t), j, 0))
         for sl in range(n_sl):
-            fp = fpar[sl]
             fs[FS_QSALES, t, sl] = fs[FS_QSALES, t, sl] + fs[FS_STEP, t, sl]
             is_[IS_ENGPREV, t, sl] = is_[IS_ENG, t, sl]
             quota = fs[FS_QUOTA, t, sl]
@@ -616,7 +614,7 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  #
             if last:
                 a_now = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / sq_ if pos else 1.0
                 f = mech.timing_intensity(
-                    a_now, fp[F_VS], comp[sl, is_[IS_PLANMAT, t, sl], 0], fp[F_THR], fp[F_ACC],
+                    a_now, fpar[sl, F_VS], comp[sl, is_[IS_PLANMAT, t, sl], 0], fpar[sl, F_THR], fpar[sl, F_ACC],
                     E[E_PULL], E[E_WIN],
                 )  # fmt: skip
                 fs[FS_PULL, t, sl] = f
@@ -628,10 +626,10 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  #
                 a = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / (sq_ * (done / L)) if pos else 1.0
             fs[FS_APROJ, t, sl] = a
             if is_[IS_FILLED, t, sl] == 1:
-                h = mech.attrition_probability(a, fp[F_ATTR_RATE], E[E_ATT])
+                h = mech.attrition_probability(a, fpar[sl, F_ATTR_RATE], E[E_ATT])
                 if u_quit < h:
                     is_[IS_FILLED, t, sl] = 0
-                    is_[IS_VAC, t, sl] = mech.vacancy_steps(u_fill, fp[F_TTF_STEPS])
+                    is_[IS_VAC, t, sl] = mech.vacancy_steps(u_fill, fpar[sl, F_TTF_STEPS])
                     fs[FS_QUITS, t, sl] += 1.0
                 else:
                     is_[IS_TENURE, t, sl] += 1
