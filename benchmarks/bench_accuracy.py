@@ -84,19 +84,30 @@ def load_dataset(name: str, seed: int = 0):
 
 
 # ----------------------------------------------------------------------------- peers
-def _hierarchy(book, partner_ids, origin: int) -> pd.DataFrame:
-    """Partner-level history to ``origin`` (zeros before entry) with safe hierarchy codes."""
+def _hierarchy(book, partner_ids, origin: int):
+    """Partner-level history to ``origin`` (zeros before entry) with safe hierarchy codes.
+
+    The hierarchy holds the scored ``partner_ids`` first, then every other partner with a
+    sale or a territory before ``origin`` (partners that left before the origin), so that
+    the peers' total and territory histories are the book's own. Returns ``(frame,
+    partner ids in hierarchy order, territory code of each)``.
+    """
     sales = np.nan_to_num(book.sales_matrix(), nan=0.0)
     terr = book.territory_matrix()
     p_index = {p: i for i, p in enumerate(book.partner_ids)}
-    rows = np.array([p_index[p] for p in partner_ids])
+    scored = [p_index[p] for p in partner_ids]
+    taken = set(scored)
+    past = np.flatnonzero(
+        (sales[:, :origin] != 0).any(axis=1) | (terr[:, :origin] >= 0).any(axis=1)
+    )
+    rows = np.array(scored + [int(r) for r in past if int(r) not in taken], dtype=np.int64)
     tcodes = []
     for r in rows:
         seen = np.flatnonzero(terr[r, :origin] >= 0)
         tcodes.append(int(terr[r, seen[-1]]) if len(seen) else int(terr[r].max()))
     hist = sales[rows, :origin]
     P, n = hist.shape
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "total": "total",
             "territory": np.repeat([f"T{t}" for t in tcodes], n),
@@ -104,7 +115,8 @@ def _hierarchy(book, partner_ids, origin: int) -> pd.DataFrame:
             "ds": np.tile(np.arange(n), P),
             "y": hist.ravel(),
         }
-    ), tcodes
+    )
+    return frame, [book.partner_ids[r] for r in rows], tcodes
 
 
 def _crps_normal(y, mu, sd):
@@ -129,7 +141,7 @@ def peer_records(book, records: pd.DataFrame, origins, season: int, mint_max: in
     out, notes = [], []
     for k, (origin, steps) in enumerate(origins):
         pids = records.loc[(records.window == k) & (records.level == "partner"), "id"].unique()
-        df, tcodes = _hierarchy(book, list(pids), origin)
+        df, hier_ids, tcodes = _hierarchy(book, list(pids), origin)
         spec = [["total"], ["total", "territory"], ["total", "territory", "partner"]]
         Y, S, tags = aggregate(df, spec)
         n_series = len(S)
@@ -170,7 +182,7 @@ def peer_records(book, records: pd.DataFrame, origins, season: int, mint_max: in
         ids = {"total": ("total", "total")}
         for t in set(tcodes):
             ids[f"total/T{t}"] = ("territory", book.territory_ids[t])
-        for j, (p, t) in enumerate(zip(pids, tcodes, strict=True)):
+        for j, (p, t) in enumerate(zip(hier_ids, tcodes, strict=True)):
             ids[f"total/T{t}/P{j}"] = ("partner", p)
         frame = fc.merge(rec.drop(columns=names), on=["unique_id", "ds"]).merge(
             inter, on=["unique_id", "ds"], how="left"
