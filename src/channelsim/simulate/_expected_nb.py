@@ -16,10 +16,12 @@ import math
 
 import numpy as np
 
+from channelsim.simulate._layout import world_arrays
 from channelsim.simulate._numba_config import jit
 
 __all__ = [
     "LMAX",
+    "QUARTER_WORLD",
     "expected_sales_numba",
     "finish",
     "quarter_tables",
@@ -29,6 +31,26 @@ __all__ = [
 
 #: Most steps in a quarter.
 LMAX = 3
+#: The World arrays :func:`quarter_tables` reads (fields of
+#: :data:`~channelsim.simulate._layout.FIELDS`), in its argument order.
+QUARTER_WORLD = (
+    "a_stage",
+    "a_terr",
+    "a_terr_stage",
+    "sigma_stage",
+    "h_stage",
+    "h_terr",
+    "h_cap",
+    "sd_kappa",
+    "season",
+    "trend",
+    "rho",
+    "sigma_eta",
+    "trans",
+    "recruit_rate",
+    "nodes",
+    "weights",
+)
 
 
 @jit
@@ -308,9 +330,7 @@ def expected_sales_numba(world, state: dict, quarter_steps) -> tuple[np.ndarray,
     >>> mean.shape
     (2, 3)
     """
-    from channelsim.simulate._kernel_pack import world_tuple
-
-    W = world_tuple(world)
+    W = world_arrays(world)
     st = np.ascontiguousarray(state["state"], dtype=np.int64)
     kap = np.ascontiguousarray(state["kappa"], dtype=np.float64)
     terr = np.ascontiguousarray(state["territory"], dtype=np.int64)
@@ -320,5 +340,6 @@ def expected_sales_numba(world, state: dict, quarter_steps) -> tuple[np.ndarray,
     n_paths = st.shape[0]
     mean = np.zeros((n_paths, world.n_territories))
     var = np.zeros((n_paths, world.n_territories))
-    _expected_paths(*W[:8], *W[9:15], W[29], W[30], st, kap, terr, eta, draw, m, season, mean, var)
+    wq = tuple(W[name] for name in QUARTER_WORLD)
+    _expected_paths(*wq, st, kap, terr, eta, draw, m, season, mean, var)
     return mean, var

@@ -12,9 +12,8 @@ import math
 
 import numpy as np
 
-from channelsim.policy._effects import EFFECT_FIELDS
-from channelsim.policy._outcomes import Z90
-from channelsim.policy._pack import (
+from channelsim.policy import (
+    EFFECT_FIELDS,
     F_ACC,
     F_ATTR_RATE,
     F_CAM_COST,
@@ -34,11 +33,29 @@ from channelsim.policy._pack import (
     F_THR,
     F_TTF_STEPS,
     F_VS,
+    Z90,
 )
 from channelsim.simulate import _forecaster_nb as fnb
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import LMAX, finish, row_constants
+from channelsim.simulate._layout import (
+    V_ACTIVE_PARTNERS,
+    V_ATTAINMENT,
+    V_CAM_ATTRITION,
+    V_COMMIT_APE,
+    V_COMMIT_BIAS,
+    V_COMMIT_COVERAGE,
+    V_COVERAGE_INDEX,
+    V_PAY_COST_RATIO,
+    V_PROGRAMME_COST,
+    V_REVENUE,
+    V_SHARE_AT_QUOTA,
+    V_SHARE_MATURE,
+    V_STAT_APE,
+    V_STAT_BIAS,
+    V_STAT_COVERAGE,
+)
 from channelsim.simulate._numba_config import jit
 
 __all__ = [
@@ -769,18 +786,18 @@ def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
             cov = cov / T
             atq = atq / T
             mt = mt / T
-        out[0, o] = r
-        out[1, o] = r / qu if qu > 0 else np.nan
-        out[2, o] = atq
-        out[3, o] = abs(_rel(mn - r, r))
-        out[4, o] = _rel(mn - r, r)
-        out[5, o] = _inside(r, mn, vr)
-        out[6, o] = abs(_rel(cm - r, r))
-        out[7, o] = _rel(cm - r, r)
-        out[8, o] = _inside(r, cmn, cvr)
-        out[9, o] = cov
-        out[10, o] = mt
-        out[11, o] = ac
-        out[12, o] = _rel(py, r)
-        out[13, o] = co
-        out[14, o] = qt
+        out[V_REVENUE, o] = r
+        out[V_ATTAINMENT, o] = r / qu if qu > 0 else np.nan
+        out[V_SHARE_AT_QUOTA, o] = atq
+        out[V_STAT_APE, o] = abs(_rel(mn - r, r))
+        out[V_STAT_BIAS, o] = _rel(mn - r, r)
+        out[V_STAT_COVERAGE, o] = _inside(r, mn, vr)
+        out[V_COMMIT_APE, o] = abs(_rel(cm - r, r))
+        out[V_COMMIT_BIAS, o] = _rel(cm - r, r)
+        out[V_COMMIT_COVERAGE, o] = _inside(r, cmn, cvr)
+        out[V_COVERAGE_INDEX, o] = cov
+        out[V_SHARE_MATURE, o] = mt
+        out[V_ACTIVE_PARTNERS, o] = ac
+        out[V_PAY_COST_RATIO, o] = _rel(py, r)
+        out[V_PROGRAMME_COST, o] = co
+        out[V_CAM_ATTRITION, o] = qt
