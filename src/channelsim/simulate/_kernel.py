@@ -175,6 +175,10 @@ def run_block(
     fpar, split = v2(fb, meta, L_FPAR), v2(fb, meta, L_SPLIT)
     qkind, E = v1(ib, meta, L_QKIND), v1(fb, meta, L_EFFECTS)
     slot_base, slot_cnt = v2(ib, meta, L_SLOT_BASE), v2(ib, meta, L_SLOT_CNT)
+    wq = (
+        a_stage, a_terr, a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season,
+        trend, rho, sigma_eta, trans, rate, nodes, weights,
+    )  # the World arrays of QUARTER_WORLD, for quarter_tables  # fmt: skip
     for b in range(paths.shape[0]):
         p = paths[b]
         d = draws[b]
@@ -208,11 +212,10 @@ def run_block(
         g2 = np.empty((cap_rows, S))
         st = np.empty((cap_rows, n_sl), dtype=np.int8)
         live = np.empty(cap_rows, dtype=np.int64)
+        rows = (live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st)
+        wrow = (sigma_stage, h_stage, h_terr, h_cap)
         for i in range(P):
-            new_row(
-                i, i, p_terr[i], kappa0[d, i], d, sigma_stage, h_stage, h_terr, h_cap, pre_t,
-                pre_h, pre_a, row_t, row_kap, row_hk, ppos, g1, g2,
-            )  # fmt: skip
+            new_row(i, i, p_terr[i], kappa0[d, i], d, wrow, (pre_t, pre_h, pre_a), rows)
             row_out[i] = i
             for sl in range(n_sl):
                 st[i, sl] = p_state[i]
@@ -295,6 +298,16 @@ def run_block(
         lift = fs[FS_LIFT]
         eng_cnt = is_[IS_ENG]
         act_cnt = is_[IS_ACT]
+        # the steps' grouped arguments (see partners_step, recruits_step)
+        step = (lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post)
+        qtab = (W1, W2, Macc, S2acc, Dacc)
+        trw = (cum, tr_n, tr_to)
+        masks = (emask, amask)
+        scratch = (e1m, e2m, e_done, amt, amt_done, hit, cm_r)
+        ps = (ps_sales, ps_state, ps_kappa, ps_eta)
+        keys = (pre_rc, pre_rk, pre_t, pre_h, pre_a)
+        slots = (slot_base, slot_cnt)
+        tabs = (Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1)
 
         j0 = 0
         for j in range(J):
@@ -313,12 +326,7 @@ def run_block(
             # 2. tables of the quarter's statistical forecast (state and shock of step j - 1)
             do_q = dynamics and qs
             if do_q:
-                quarter_tables(
-                    d, L, cal_m[j : j + L], cal_season[j : j + L], eta, a_stage, a_terr,
-                    a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season, trend,
-                    rho, sigma_eta, trans, rate, nodes, weights, Tpow, W1, W2, Mrec, S2rec, mu, vq,
-                    ex1, ex2, cm1,
-                )  # fmt: skip
+                quarter_tables(d, L, cal_m[j : j + L], cal_season[j : j + L], eta, wq, tabs)
                 Macc[:] = 0.0
                 S2acc[:] = 0.0
                 Dacc[:] = 0.0
@@ -332,19 +340,13 @@ def run_block(
                         cmt[t, s] = math.exp(lmb[t, s] + step_term[t])
             # 4. partners: moments, transitions, sales
             n_live = partners_step(
-                b, j, d, L, do_q, pout, live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1,
-                g2, st, cum, tr_n, tr_to, W1, W2, Macc, S2acc, Dacc, lmb, step_term, sig, lift,
-                step_sales, eng_cnt, act_cnt, emask, amask, ps_sales, ps_state, e1m, e2m, e_done,
-                amt, amt_done, hit, cmt, post, cm_r,
-            )  # fmt: skip
+                b, j, d, L, do_q, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
+            )
             # 5. recruits
             if R > 0:
                 n_rows, n_live = recruits_step(
-                    b, j, d, R, pout, pre_rc, pre_rk, pre_t, pre_h, pre_a, RBASE, rate, sd_kappa,
-                    sigma_stage, h_stage, h_terr, h_cap, rfac, lift, slot_base, slot_cnt, n_rows,
-                    live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st, step_sales,
-                    eng_cnt, act_cnt, emask, amask, lmb, step_term, sig, ps_sales, ps_state,
-                    ps_kappa, n_new, cmt, post,
+                    b, j, d, R, pout, n_rows, n_live, keys, wrow, rate, sd_kappa, slots, rows,
+                    step, masks, ps, n_new,
                 )  # fmt: skip
             if pout >= 0:
                 for t in range(T):

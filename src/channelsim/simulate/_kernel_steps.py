@@ -57,6 +57,7 @@ from channelsim.simulate._layout import (
     V_STAT_COVERAGE,
 )
 from channelsim.simulate._numba_config import jit
+from channelsim.world import RECRUIT_ENTITY_BASE
 
 __all__ = [
     "close_quarter",
@@ -108,6 +109,7 @@ NFS = 37
 ) = range(10)  # fmt: skip
 NIS = 10
 _Z90 = float(Z90)
+RBASE = int(RECRUIT_ENTITY_BASE)
 
 
 @jit
@@ -239,55 +241,24 @@ def start_step(
 
 @jit
 def partners_step(
-    b,
-    j,
-    d,
-    L,
-    qs,
-    pout,
-    live,
-    n_live,
-    row_t,
-    row_kap,
-    row_hk,
-    row_out,
-    ppos,
-    g1,
-    g2,
-    st,
-    cum,
-    tr_n,
-    tr_to,
-    W1,
-    W2,
-    Macc,
-    S2acc,
-    Dacc,
-    lmb,
-    step_term,
-    sig,
-    lift,
-    step_sales,
-    eng_cnt,
-    act_cnt,
-    emask,
-    amask,
-    ps_sales,
-    ps_state,
-    e1m,
-    e2m,
-    e_done,
-    amt,
-    amt_done,
-    hit,
-    cmt,
-    post,
-    cm_r,
+    b, j, d, L, qs, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
 ):  # pragma: no cover - numba
     """Every present partner in every slot: the quarter's expected-sales moments (at a
     quarter's first step, from the state before the transition), the end-of-step transition,
     and the step's sales. Random numbers are drawn once per partner and shared by all
-    slots. Returns the number of rows still present in some slot (compacted in ``live``)."""
+    slots. Returns the number of rows still present in some slot (compacted in ``live``).
+
+    Grouped arguments (see :func:`channelsim.simulate._kernel.run_block`): ``rows`` the
+    partner-row arrays, ``step`` the per-territory arrays of the step, ``qtab`` the quarter's
+    moment tables and accumulators, ``trw`` the transition tables, ``masks`` the engaged and
+    active state masks, ``scratch`` per-row work arrays, ``ps`` the per-partner outputs."""
+    live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st = rows
+    lmb, step_term, sig, cmt, lift, _rfac, step_sales, eng_cnt, act_cnt, post = step
+    W1, W2, Macc, S2acc, Dacc = qtab
+    cum, tr_n, tr_to = trw
+    emask, amask = masks
+    e1m, e2m, e_done, amt, amt_done, hit, cm_r = scratch
+    ps_sales, ps_state, _ps_kappa, _ps_eta = ps
     n_sl = st.shape[1]
     S = ppos.shape[1]
     K = S + 1
@@ -379,51 +350,33 @@ def recruits_step(
     d,
     R,
     pout,
-    pre_rc,
-    pre_rk,
-    pre_t,
-    pre_h,
-    pre_a,
-    rbase,
+    n_rows,
+    n_live,
+    keys,
+    wrow,
     rate,
     sd_kappa,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    rfac,
-    lift,
-    slot_base,
-    slot_cnt,
-    n_rows,
-    live,
-    n_live,
-    row_t,
-    row_kap,
-    row_hk,
-    row_out,
-    ppos,
-    g1,
-    g2,
-    st,
-    step_sales,
-    eng_cnt,
-    act_cnt,
-    emask,
-    amask,
-    lmb,
-    step_term,
-    sig,
-    ps_sales,
-    ps_state,
-    ps_kappa,
+    slots,
+    rows,
+    step,
+    masks,
+    ps,
     n_new,
-    cmt,
-    post,
 ):  # pragma: no cover - numba
     """Recruits of step ``j``: one Poisson uniform per territory shared by all slots (each
     with its own rate), slots keyed (step, territory, k); recruits enter at the first stage
-    and sell in their first step. Returns ``(n_rows, n_live)``."""
+    and sell in their first step. Returns ``(n_rows, n_live)``.
+
+    ``keys`` are the path's key prefixes ``(recruit count, recruit kappa, transition, hurdle,
+    amount)``, ``wrow`` the World arrays of :func:`new_row`, ``slots`` the output layout
+    ``(slot_base, slot_cnt)``; the other groups as in :func:`partners_step`."""
+    pre_rc, pre_rk, pre_t, pre_h, pre_a = keys
+    slot_base, slot_cnt = slots
+    live, _row_t, _row_kap, row_hk, row_out, ppos, g1, _g2, st = rows
+    lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post = step
+    emask, amask = masks
+    ps_sales, ps_state, ps_kappa, _ps_eta = ps
+    rkeys = (pre_t, pre_h, pre_a)
     T = rate.shape[1]
     n_sl = st.shape[1]
     for t in range(T):
@@ -434,14 +387,11 @@ def recruits_step(
             n_new[sl] = nn
             nmax = max(nmax, nn)
         for k in range(nmax):
-            ent = rbase + (j << 24) + (t << 8) + k
+            ent = RBASE + (j << 24) + (t << 8) + k
             kap = sd_kappa[d] * rng.normal(rng.finish(rng.fold(pre_rk, ent), 0, 0))
             r = n_rows
             n_rows += 1
-            new_row(
-                r, ent, t, kap, d, sigma_stage, h_stage, h_terr, h_cap, pre_t, pre_h, pre_a,
-                row_t, row_kap, row_hk, ppos, g1, g2,
-            )  # fmt: skip
+            new_row(r, ent, t, kap, d, wrow, rkeys, rows)
             o = -1
             if pout >= 0 and slot_base[j, t] >= 0 and k < slot_cnt[j, t]:
                 o = slot_base[j, t] + k
@@ -472,27 +422,14 @@ def recruits_step(
 
 
 @jit
-def new_row(
-    r,
-    ent,
-    t,
-    kap,
-    d,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    pre_t,
-    pre_h,
-    pre_a,
-    row_t,
-    row_kap,
-    row_hk,
-    ppos,
-    g1,
-    g2,
-):  # pragma: no cover - numba
-    """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants."""
+def new_row(r, ent, t, kap, d, wrow, rkeys, rows):  # pragma: no cover - numba
+    """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants.
+
+    ``wrow`` is ``(sigma_stage, h_stage, h_terr, h_cap)``, ``rkeys`` the key prefixes
+    ``(transition, hurdle, amount)``, ``rows`` the partner-row arrays."""
+    sigma_stage, h_stage, h_terr, h_cap = wrow
+    pre_t, pre_h, pre_a = rkeys
+    _live, row_t, row_kap, row_hk, _row_out, ppos, g1, g2, _st = rows
     row_t[r] = t
     row_kap[r] = kap
     row_hk[r, 0] = rng.fold(pre_t, ent)
