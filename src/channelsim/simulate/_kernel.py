@@ -175,6 +175,7 @@ def run_block(
     fpar, split = v2(fb, meta, L_FPAR), v2(fb, meta, L_SPLIT)
     qkind, E = v1(ib, meta, L_QKIND), v1(fb, meta, L_EFFECTS)
     slot_base, slot_cnt = v2(ib, meta, L_SLOT_BASE), v2(ib, meta, L_SLOT_CNT)
+    pol = (fpar, skill_new, skill_inc, kpi, comp, split, qkind)  # the packed policies
     wq = (
         a_stage, a_terr, a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season,
         trend, rho, sigma_eta, trans, rate, nodes, weights,
@@ -301,7 +302,8 @@ def run_block(
         # the steps' grouped arguments (see partners_step, recruits_step)
         step = (lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post)
         qtab = (W1, W2, Macc, S2acc, Dacc)
-        trw = (cum, tr_n, tr_to)
+        trw = (cum, tr_n, tr_to, tr_p, tr_type)
+        work = (w, prod, e)
         masks = (emask, amask)
         scratch = (e1m, e2m, e_done, amt, amt_done, hit, cm_r)
         ps = (ps_sales, ps_state, ps_kappa, ps_eta)
@@ -319,10 +321,7 @@ def run_block(
             last = j == J - 1 or cal_q[j + 1] != q
             # 1. effort, offsets and transition tables (status quo first)
             if dynamics:
-                start_step(
-                    d, qs, E, fpar, skill_new, skill_inc, kpi, comp, split, target, tr_n, tr_p,
-                    tr_type, fs, is_, eff, cum, w, prod, e,
-                )  # fmt: skip
+                start_step(d, qs, E, pol, target, trw, fs, is_, eff, work)
             # 2. tables of the quarter's statistical forecast (state and shock of step j - 1)
             do_q = dynamics and qs
             if do_q:
@@ -354,18 +353,13 @@ def run_block(
             if dynamics:
                 # 6. statistical forecast, commit and quota of the quarter starting now
                 if qs:
-                    open_quarter(
-                        q, L, spq, d, fpar, qkind, target, Macc, S2acc, Dacc, Mrec,
-                        S2rec, ex1, ex2, cm1, fs, is_,
-                    )  # fmt: skip
+                    open_quarter(q, L, spq, pol, target, qtab, tabs, fs, is_)
                 # 7. booking, timing games, CAM turnover; the quarter's close
-                close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_)
+                close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, pol, fs, is_)
                 if last:
-                    make_commits(
-                        q, pre_commit, E, fpar, comp, kpi, commit_bias[d], commit_sd[d], fs, is_
-                    )
+                    make_commits(q, pre_commit, E, pol, commit_bias[d], commit_sd[d], fs, is_)
                     close_quarter(
-                        q, L, spq, fpar, comp, target, fs, is_, by_territory, out[b, :, :, q], tmp
+                        q, L, spq, pol, target, fs, is_, by_territory, out[b, :, :, q], tmp
                     )
             step_sales[:] = 0.0
             eng_cnt[:] = 0

@@ -125,35 +125,19 @@ def raw_table(d, tr_n, tr_p, cum, sl):  # pragma: no cover - numba
 
 
 @jit
-def start_step(
-    d,
-    qs,
-    E,
-    fpar,
-    skill_new,
-    skill_inc,
-    kpi,
-    comp,
-    split,
-    target,
-    tr_n,
-    tr_p,
-    tr_type,
-    fs,
-    is_,
-    eff,
-    cum,
-    w,
-    prod,
-    e,
-):  # pragma: no cover - numba
+def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no cover - numba
     """Effort of every slot (status quo first), offsets against the status quo's, and each
     slot's cumulative transition probabilities (:class:`PolicyHooks.step_start`).
 
     Effort is a function of (maturity, payout slope, capacity, hiring profile) only; when
     none changed since the last step the slot keeps its effort, and its offsets and table
     are recomputed only when its or the status quo's effort changed (same numbers, less
-    work: most steps change nothing)."""
+    work: most steps change nothing). ``pol`` is the packed policies ``(fpar, skill_new,
+    skill_inc, kpi, comp, split, qkind)``, ``trw`` the transition tables ``(cum, tr_n, tr_to,
+    tr_p, tr_type)``, ``work`` three scratch vectors of length 5."""
+    fpar, skill_new, skill_inc, kpi, comp, split, _qkind = pol
+    cum, tr_n, _tr_to, tr_p, tr_type = trw
+    w, prod, e = work
     T, n_sl = fs.shape[1], fs.shape[2]
     K = cum.shape[1]
     theta = E[E_THETA]
@@ -255,7 +239,7 @@ def partners_step(
     live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st = rows
     lmb, step_term, sig, cmt, lift, _rfac, step_sales, eng_cnt, act_cnt, post = step
     W1, W2, Macc, S2acc, Dacc = qtab
-    cum, tr_n, tr_to = trw
+    cum, tr_n, tr_to, _tr_p, _tr_type = trw
     emask, amask = masks
     e1m, e2m, e_done, amt, amt_done, hit, cm_r = scratch
     ps_sales, ps_state, _ps_kappa, _ps_eta = ps
@@ -452,26 +436,12 @@ def _quota_update(kind, fpar, sl, last_full, t0, t1, t2, t3, mean, frac):  # pra
 
 
 @jit
-def open_quarter(
-    q,
-    L,
-    spq,
-    d,
-    fpar,
-    qkind,
-    target,
-    Macc,
-    S2acc,
-    Dacc,
-    Mrec,
-    S2rec,
-    ex1,
-    ex2,
-    cm1,
-    fs,
-    is_,
-):  # pragma: no cover - numba
-    """The company's forecast and the quota of every slot for quarter ``q``."""
+def open_quarter(q, L, spq, pol, target, qtab, tabs, fs, is_):  # pragma: no cover - numba
+    """The company's forecast and the quota of every slot for quarter ``q``; ``qtab`` and
+    ``tabs`` as in :func:`partners_step` and :func:`~._expected_nb.quarter_tables`."""
+    fpar, _skill_new, _skill_inc, _kpi, _comp, _split, qkind = pol
+    _W1, _W2, Macc, S2acc, Dacc = qtab
+    _Tpow, _W1t, _W2t, Mrec, S2rec, _mu, _vq, ex1, ex2, cm1 = tabs
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     Ebuf = np.empty(LMAX)
@@ -507,11 +477,10 @@ def _plan_terms(E, fpar, comp, kpi, sl, pm):  # pragma: no cover - numba
 
 
 @jit
-def make_commits(
-    q, pre_commit, E, fpar, comp, kpi, commit_bias, commit_sd, fs, is_
-):  # pragma: no cover - numba
+def make_commits(q, pre_commit, E, pol, commit_bias, commit_sd, fs, is_):  # pragma: no cover
     """Every slot's commit for quarter ``q`` from the booked quarter, then the forecaster's
     update (the numpy reference's quarter end in :func:`channelsim.world.generate`)."""
+    fpar, _skill_new, _skill_inc, kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     kappa = E[E_KAPPA]
     for t in range(T):
@@ -552,9 +521,10 @@ def make_commits(
 
 
 @jit
-def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  # pragma: no cover
+def close_step(j, done, L, last, pre_attr, pre_hire, E, pol, fs, is_):  # pragma: no cover
     """Step end: booking, timing games at a quarter's last step, projected attainment, and
     CAM turnover (:meth:`PolicyHooks.step_end`)."""
+    fpar, _skill_new, _skill_inc, _kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     for t in range(T):
         u_quit = rng.uniform(rng.finish(rng.fold(pre_attr, t), j, 0))
@@ -597,11 +567,10 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  #
 
 
 @jit
-def close_quarter(
-    q, L, spq, fpar, comp, target, fs, is_, by_territory, out_q, tmp
-):  # pragma: no cover
+def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  # pragma: no cover
     """Pay, programme cost and the outcome variables of quarter ``q`` for every slot;
     shift the ratchet's trailing sales and reset the quarter's accumulators."""
+    fpar, _skill_new, _skill_inc, _kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     for sl in range(n_sl):
