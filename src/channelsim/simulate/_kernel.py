@@ -47,6 +47,7 @@ from channelsim.simulate._kernel_steps import (
     IS_TENURE,
     NFS,
     NIS,
+    NQ,
     close_quarter,
     close_step,
     make_commits,
@@ -293,7 +294,7 @@ def run_block(
         cmt = np.empty((T, S))
         cm_r = np.empty(S)
         post = fs[FS_POST]
-        tmp = np.empty((13, T))
+        tmp = np.empty((NQ, T))
         step_sales = fs[FS_STEP]
         rfac = fs[FS_RFAC]
         lift = fs[FS_LIFT]

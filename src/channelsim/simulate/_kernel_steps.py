@@ -60,6 +60,7 @@ from channelsim.simulate._numba_config import jit
 from channelsim.world import RECRUIT_ENTITY_BASE
 
 __all__ = [
+    "NQ",
     "close_quarter",
     "close_step",
     "make_commits",
@@ -108,6 +109,12 @@ NFS = 37
     IS_PNEW,
 ) = range(10)  # fmt: skip
 NIS = 10
+# the quarter's records tmp[i, t] from which write_variables derives the outcome variables
+(
+    Q_REVENUE, Q_QUOTA, Q_MEAN, Q_VAR, Q_COMMIT, Q_ENGAGED, Q_ACTIVE, Q_MATURITY, Q_PAY, Q_COST,
+    Q_QUITS, Q_CMEAN, Q_CVAR,
+) = range(13)  # fmt: skip
+NQ = 13
 _Z90 = float(Z90)
 RBASE = int(RECRUIT_ENTITY_BASE)
 
@@ -590,30 +597,30 @@ def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  #
             )
             inner = inner + fp[F_GONIK] * mech.gonik_score(c, a)
             base = fp[F_TARGET] * frac
-            tmp[0, t] = booked
-            tmp[1, t] = quota
-            tmp[2, t] = fs[FS_MEAN, t, sl]
-            tmp[3, t] = fs[FS_VAR, t, sl]
-            tmp[4, t] = fs[FS_COMMIT, t, sl]
-            tmp[5, t] = is_[IS_ENG, t, sl]
-            tmp[6, t] = is_[IS_ACT, t, sl]
-            tmp[7, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
-            tmp[8, t] = base * (
+            tmp[Q_REVENUE, t] = booked
+            tmp[Q_QUOTA, t] = quota
+            tmp[Q_MEAN, t] = fs[FS_MEAN, t, sl]
+            tmp[Q_VAR, t] = fs[FS_VAR, t, sl]
+            tmp[Q_COMMIT, t] = fs[FS_COMMIT, t, sl]
+            tmp[Q_ENGAGED, t] = is_[IS_ENG, t, sl]
+            tmp[Q_ACTIVE, t] = is_[IS_ACT, t, sl]
+            tmp[Q_MATURITY, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
+            tmp[Q_PAY, t] = base * (
                 (fs[FS_WPAY, t, sl] / L) * inner + vs * comp[sl, pm, 1] * (fs[FS_CAPSUM, t, sl] / L)
             )
-            tmp[9, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
+            tmp[Q_COST, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
                 fp[F_CAM_COST] * (fs[FS_FILLED, t, sl] / L) + fp[F_KPI_COST]
             )
-            tmp[10, t] = fs[FS_QUITS, t, sl]
+            tmp[Q_QUITS, t] = fs[FS_QUITS, t, sl]
             cmt = fs[FS_COMMIT, t, sl]
             bsd = fs[FS_BSD, t, sl]
             if cmt > 0:
                 c_mean = cmt * math.exp(0.5 * (bsd * bsd))
-                tmp[11, t] = c_mean
-                tmp[12, t] = c_mean * c_mean * math.expm1(bsd * bsd)
+                tmp[Q_CMEAN, t] = c_mean
+                tmp[Q_CVAR, t] = c_mean * c_mean * math.expm1(bsd * bsd)
             else:
-                tmp[11, t] = 0.0
-                tmp[12, t] = 0.0
+                tmp[Q_CMEAN, t] = 0.0
+                tmp[Q_CVAR, t] = 0.0
             fs[FS_TR0, t, sl] = fs[FS_TR1, t, sl]
             fs[FS_TR1, t, sl] = fs[FS_TR2, t, sl]
             fs[FS_TR2, t, sl] = fs[FS_TR3, t, sl]
@@ -650,44 +657,44 @@ def _inside(r, mn, vr):  # pragma: no cover - numba
 
 @jit
 def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
-    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows:
-    revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits, commit
-    interval mean and variance); see :func:`channelsim.policy.quarter_variables` (same order
-    of sums)."""
+    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows
+    ``Q_*``: revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits,
+    commit interval mean and variance) into the rows ``V_*`` of ``out``; see
+    :func:`channelsim.policy.quarter_variables` (same order of sums)."""
     T = tmp.shape[1]
     n_out = T if by_territory else 1
     for o in range(n_out):
         lo_t = o if by_territory else 0
         hi_t = o + 1 if by_territory else T
-        r = tmp[0, lo_t]
-        qu = tmp[1, lo_t]
-        mn = tmp[2, lo_t]
-        vr = tmp[3, lo_t]
-        cm = tmp[4, lo_t]
-        ac = tmp[6, lo_t]
-        py = tmp[8, lo_t]
-        co = tmp[9, lo_t]
-        qt = tmp[10, lo_t]
-        cmn = tmp[11, lo_t]
-        cvr = tmp[12, lo_t]
-        cov = min(1.0, tmp[5, lo_t] / target[lo_t])
-        atq = 1.0 if tmp[0, lo_t] >= tmp[1, lo_t] else 0.0
-        mt = 1.0 if tmp[7, lo_t] == 3 else 0.0
+        r = tmp[Q_REVENUE, lo_t]
+        qu = tmp[Q_QUOTA, lo_t]
+        mn = tmp[Q_MEAN, lo_t]
+        vr = tmp[Q_VAR, lo_t]
+        cm = tmp[Q_COMMIT, lo_t]
+        ac = tmp[Q_ACTIVE, lo_t]
+        py = tmp[Q_PAY, lo_t]
+        co = tmp[Q_COST, lo_t]
+        qt = tmp[Q_QUITS, lo_t]
+        cmn = tmp[Q_CMEAN, lo_t]
+        cvr = tmp[Q_CVAR, lo_t]
+        cov = min(1.0, tmp[Q_ENGAGED, lo_t] / target[lo_t])
+        atq = 1.0 if tmp[Q_REVENUE, lo_t] >= tmp[Q_QUOTA, lo_t] else 0.0
+        mt = 1.0 if tmp[Q_MATURITY, lo_t] == 3 else 0.0
         for t in range(lo_t + 1, hi_t):
-            r = r + tmp[0, t]
-            qu = qu + tmp[1, t]
-            mn = mn + tmp[2, t]
-            vr = vr + tmp[3, t]
-            cm = cm + tmp[4, t]
-            ac = ac + tmp[6, t]
-            py = py + tmp[8, t]
-            co = co + tmp[9, t]
-            qt = qt + tmp[10, t]
-            cmn = cmn + tmp[11, t]
-            cvr = cvr + tmp[12, t]
-            cov = cov + min(1.0, tmp[5, t] / target[t])
-            atq = atq + (1.0 if tmp[0, t] >= tmp[1, t] else 0.0)
-            mt = mt + (1.0 if tmp[7, t] == 3 else 0.0)
+            r = r + tmp[Q_REVENUE, t]
+            qu = qu + tmp[Q_QUOTA, t]
+            mn = mn + tmp[Q_MEAN, t]
+            vr = vr + tmp[Q_VAR, t]
+            cm = cm + tmp[Q_COMMIT, t]
+            ac = ac + tmp[Q_ACTIVE, t]
+            py = py + tmp[Q_PAY, t]
+            co = co + tmp[Q_COST, t]
+            qt = qt + tmp[Q_QUITS, t]
+            cmn = cmn + tmp[Q_CMEAN, t]
+            cvr = cvr + tmp[Q_CVAR, t]
+            cov = cov + min(1.0, tmp[Q_ENGAGED, t] / target[t])
+            atq = atq + (1.0 if tmp[Q_REVENUE, t] >= tmp[Q_QUOTA, t] else 0.0)
+            mt = mt + (1.0 if tmp[Q_MATURITY, t] == 3 else 0.0)
         if not by_territory:
             cov = cov / T
             atq = atq / T
