@@ -58,22 +58,8 @@ HEAVY = frozenset({"channelsim.model", "channelsim.scenario.cluster"})
 
 #: Violations that only a file outside this change can remove, each with its reason.
 KNOWN: dict[str, set[tuple[str, str]]] = {
-    # part 1 of issue 10 (the layout table) removes these: the numba kernels read the packed
-    # policy columns and constants from policy's private modules, and the expected-sales
-    # kernel imports the world packing inside a function
-    "private": {
-        ("channelsim.simulate._kernel", "channelsim.policy._dynamics"),
-        ("channelsim.simulate._kernel", "channelsim.policy._outcomes"),
-        ("channelsim.simulate._kernel_pack", "channelsim.policy._mechanisms"),
-        ("channelsim.simulate._kernel_pack", "channelsim.policy._pack"),
-        ("channelsim.simulate._kernel_steps", "channelsim.policy._effects"),
-        ("channelsim.simulate._kernel_steps", "channelsim.policy._outcomes"),
-        ("channelsim.simulate._kernel_steps", "channelsim.policy._pack"),
-        ("channelsim.simulate._mechanisms_nb", "channelsim.policy._mechanisms"),
-    },
-    "top": {
-        ("channelsim.simulate._expected_nb", "channelsim.simulate._kernel_pack"),
-    },
+    "private": set(),
+    "top": set(),
 }
 
 

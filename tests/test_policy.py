@@ -10,6 +10,10 @@ import pytest
 from channelsim.policy import (
     BETA_FIELDS,
     EFFECT_FIELDS,
+    F_ATTR_RATE,
+    F_RAMP_STEPS,
+    F_RATCHET,
+    F_TTF_STEPS,
     NF,
     POLICY_PRESETS,
     QUOTA_PRESETS,
@@ -30,7 +34,6 @@ from channelsim.policy import (
     quota_label,
 )
 from channelsim.policy import _mechanisms as mech
-from channelsim.policy._pack import F_ATTR_RATE, F_RAMP_STEPS, F_RATCHET, F_TTF_STEPS
 from channelsim.world import ProcessHooks, QuotaRule, generate
 
 

@@ -15,6 +15,7 @@ from channelsim._vocab import MATURITY_THRESHOLDS, STAGES, state_names
 __all__ = [
     "BASE_OTHER_SHARE",
     "BASE_TIME_SHARE",
+    "FORECAST_APE_ZERO",
     "MOVE_ADVANCE_EARLY",
     "MOVE_ADVANCE_LATE",
     "MOVE_DORMANT",

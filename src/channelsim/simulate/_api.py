@@ -10,7 +10,8 @@ import xarray as xr
 from channelsim.policy import EffectSizes, Policy, PolicyGrid, pack_policies
 from channelsim.rng import normalize_seed
 from channelsim.simulate._dataset import build_dataset
-from channelsim.simulate._kernel import NV, calendar_tuple, flatten, policy_tuple, world_tuple
+from channelsim.simulate._kernel import NV, kernel_buffers
+from channelsim.simulate._layout import world_arrays
 from channelsim.simulate._partners_nb import recruit_counts
 from channelsim.simulate._run import (
     SimulationError,
@@ -265,7 +266,9 @@ def simulate_partners(
     # recruit-slot layout: R per territory-step under another policy; under the status quo
     # only as many as the most any path drew (a cheap pre-pass over the counts)
     if R and not dynamic:
-        counts = recruit_counts(paths, draws, np.uint64(seed), world_tuple(world)[14], J, R)
+        counts = recruit_counts(
+            paths, draws, np.uint64(seed), world_arrays(world)["recruit_rate"], J, R
+        )
         slot_cnt = counts.max(axis=0).T.copy() if n_paths else np.zeros((J, T), np.int64)
     else:
         slot_cnt = np.full((J, T), R, dtype=np.int64)
@@ -289,10 +292,7 @@ def simulate_partners(
     eta = np.zeros((n_paths, T, J))
     n_sl = len(packed)
     out = np.zeros((n_paths, NV, n_sl, cal.n_quarters if dynamic else 1, 1))
-    flat = flatten(
-        world_tuple(world), calendar_tuple(cal), policy_tuple(packed), packed.qkind, E,
-        slot_base, slot_cnt,
-    )  # fmt: skip
+    flat = kernel_buffers(world, cal, packed, E, slot_base, slot_cnt)
     execute(
         paths, draws, seed, flat, R, False, dynamic, n_sl - 1, out, (sales, state, kappa, eta),
         progress=progress, desc="simulate_partners",

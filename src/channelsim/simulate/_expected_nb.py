@@ -16,10 +16,12 @@ import math
 
 import numpy as np
 
+from channelsim.simulate._layout import world_arrays
 from channelsim.simulate._numba_config import jit
 
 __all__ = [
     "LMAX",
+    "QUARTER_WORLD",
     "expected_sales_numba",
     "finish",
     "quarter_tables",
@@ -29,51 +31,45 @@ __all__ = [
 
 #: Most steps in a quarter.
 LMAX = 3
+#: The World arrays :func:`quarter_tables` reads (fields of
+#: :data:`~channelsim.simulate._layout.FIELDS`), in its argument order.
+QUARTER_WORLD = (
+    "a_stage",
+    "a_terr",
+    "a_terr_stage",
+    "sigma_stage",
+    "h_stage",
+    "h_terr",
+    "h_cap",
+    "sd_kappa",
+    "season",
+    "trend",
+    "rho",
+    "sigma_eta",
+    "trans",
+    "recruit_rate",
+    "nodes",
+    "weights",
+)
 
 
 @jit
-def quarter_tables(
-    d,
-    L,
-    m_q,
-    season_q,
-    eta_prev,
-    a_stage,
-    a_terr,
-    a_terr_stage,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    sd_kappa,
-    season,
-    trend,
-    rho,
-    sigma_eta,
-    trans,
-    rate,
-    nodes,
-    weights,
-    Tpow,
-    W1,
-    W2,
-    Mrec,
-    S2rec,
-    mu,
-    vq,
-    ex1,
-    ex2,
-    cm1,
-):  # pragma: no cover - numba
+def quarter_tables(d, L, m_q, season_q, eta_prev, wq, tabs):  # pragma: no cover - numba
     """Fill the per-quarter tables of draw ``d`` for the ``L`` steps ``(m_q, season_q)``.
 
-    The world's arrays are those of :class:`~channelsim.world.World` (``rate`` is
-    ``recruit_rate``; ``nodes``/``weights`` the Gauss-Hermite rule); the output buffers are
+    ``wq`` holds the World's arrays named in :data:`QUARTER_WORLD`, in that order (``rate``
+    is ``recruit_rate``; ``nodes``/``weights`` the Gauss-Hermite rule); ``tabs`` the output
+    buffers ``(Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1)``:
     ``Tpow (T, LMAX+1, K, K)``, ``W1/W2 (T, S, LMAX, S)``, ``Mrec/S2rec (T, LMAX)``,
     ``mu (T, LMAX)``, ``vq (LMAX,)`` and the shock factors :func:`finish` applies to every
     policy's sums: ``ex1/ex2 (T, LMAX)`` (``exp(mu + vq/2)``, ``exp(2 mu + 2 vq)``) and
     ``cm1 (LMAX, LMAX)`` (``expm1`` of the shock's covariance between steps).
     """
+    (
+        a_stage, a_terr, a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season,
+        trend, rho, sigma_eta, trans, rate, nodes, weights,
+    ) = wq  # fmt: skip
+    Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1 = tabs
     T = a_terr.shape[1]
     S = a_stage.shape[1]
     K = S + 1
@@ -193,32 +189,13 @@ def finish(t, k, L, M, S2, D, Mrec, S2rec, ex1, ex2, cm1, E):  # pragma: no cove
 
 @jit
 def _expected_paths(
-    a_stage,
-    a_terr,
-    a_terr_stage,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    sd_kappa,
-    season,
-    trend,
-    rho,
-    sigma_eta,
-    trans,
-    rate,
-    nodes,
-    weights,
-    state,
-    kappa,
-    territory,
-    eta,
-    draw,
-    m_q,
-    season_q,
-    mean,
-    var,
+    wq, state, kappa, territory, eta, draw, m_q, season_q, mean, var
 ):  # pragma: no cover - numba
+    """:func:`expected_sales_numba` for every path; ``wq`` as in :func:`quarter_tables`."""
+    (
+        a_stage, a_terr, _a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, _sd_kappa, _season,
+        _trend, _rho, _sigma_eta, _trans, _rate, _nodes, _weights,
+    ) = wq  # fmt: skip
     T = a_terr.shape[1]
     S = a_stage.shape[1]
     K = S + 1
@@ -236,39 +213,8 @@ def _expected_paths(
         ex1 = np.empty((T, LMAX))
         ex2 = np.empty((T, LMAX))
         cm1 = np.empty((LMAX, LMAX))
-        quarter_tables(
-            d,
-            L,
-            m_q,
-            season_q,
-            eta[p],
-            a_stage,
-            a_terr,
-            a_terr_stage,
-            sigma_stage,
-            h_stage,
-            h_terr,
-            h_cap,
-            sd_kappa,
-            season,
-            trend,
-            rho,
-            sigma_eta,
-            trans,
-            rate,
-            nodes,
-            weights,
-            Tpow,
-            W1,
-            W2,
-            Mrec,
-            S2rec,
-            mu,
-            vq,
-            ex1,
-            ex2,
-            cm1,
-        )
+        tabs = (Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1)
+        quarter_tables(d, L, m_q, season_q, eta[p], wq, tabs)
         M = np.zeros((T, 1, LMAX))
         S2 = np.zeros((T, 1, LMAX))
         D = np.zeros((T, 1, LMAX))
@@ -308,9 +254,7 @@ def expected_sales_numba(world, state: dict, quarter_steps) -> tuple[np.ndarray,
     >>> mean.shape
     (2, 3)
     """
-    from channelsim.simulate._kernel_pack import world_tuple
-
-    W = world_tuple(world)
+    W = world_arrays(world)
     st = np.ascontiguousarray(state["state"], dtype=np.int64)
     kap = np.ascontiguousarray(state["kappa"], dtype=np.float64)
     terr = np.ascontiguousarray(state["territory"], dtype=np.int64)
@@ -320,5 +264,6 @@ def expected_sales_numba(world, state: dict, quarter_steps) -> tuple[np.ndarray,
     n_paths = st.shape[0]
     mean = np.zeros((n_paths, world.n_territories))
     var = np.zeros((n_paths, world.n_territories))
-    _expected_paths(*W[:8], *W[9:15], W[29], W[30], st, kap, terr, eta, draw, m, season, mean, var)
+    wq = tuple(W[name] for name in QUARTER_WORLD)
+    _expected_paths(wq, st, kap, terr, eta, draw, m, season, mean, var)
     return mean, var

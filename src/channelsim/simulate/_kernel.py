@@ -22,22 +22,12 @@ import math
 import numpy as np
 from numba import prange
 
-from channelsim.policy._dynamics import INCUMBENT_TENURE
-from channelsim.policy._outcomes import VARIABLES
+from channelsim.policy import INCUMBENT_TENURE, VARIABLES
 from channelsim.rng import Purpose
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import LMAX, quarter_tables
-from channelsim.simulate._kernel_pack import (
-    calendar_tuple,
-    flatten,
-    policy_tuple,
-    v1,
-    v2,
-    v3,
-    v4,
-    world_tuple,
-)
+from channelsim.simulate._kernel_pack import kernel_buffers, v1, v2, v3, v4
 from channelsim.simulate._kernel_steps import (
     FS_APROJ,
     FS_LASTQ,
@@ -57,6 +47,7 @@ from channelsim.simulate._kernel_steps import (
     IS_TENURE,
     NFS,
     NIS,
+    NQ,
     close_quarter,
     close_step,
     make_commits,
@@ -67,18 +58,58 @@ from channelsim.simulate._kernel_steps import (
     recruits_step,
     start_step,
 )
+from channelsim.simulate._layout import (
+    L_A_STAGE,
+    L_A_TERR,
+    L_A_TERR_STAGE,
+    L_ACTIVE,
+    L_CAL_M,
+    L_CAL_QUARTER,
+    L_CAL_QUARTER_LEN,
+    L_CAL_QUARTER_START,
+    L_CAL_SEASON,
+    L_COMMIT_BIAS,
+    L_COMMIT_SD,
+    L_COMP,
+    L_EFFECTS,
+    L_ENGAGED,
+    L_ETA_LAST,
+    L_FIRST_QUOTA,
+    L_FPAR,
+    L_H_CAP,
+    L_H_STAGE,
+    L_H_TERR,
+    L_KAPPA,
+    L_KPI,
+    L_NODES,
+    L_PARTNER_STATE,
+    L_PARTNER_TERRITORY,
+    L_QKIND,
+    L_RECRUIT_RATE,
+    L_RHO,
+    L_SD_KAPPA,
+    L_SEASON,
+    L_SIGMA_ETA,
+    L_SIGMA_STAGE,
+    L_SKILL_INC,
+    L_SKILL_NEW,
+    L_SLOT_BASE,
+    L_SLOT_CNT,
+    L_SPLIT,
+    L_TARGET_PARTNERS,
+    L_TR_N,
+    L_TR_P,
+    L_TR_TO,
+    L_TR_TYPE,
+    L_TRAILING_SALES,
+    L_TRANS,
+    L_TREND,
+    L_WEIGHTS,
+)
 from channelsim.simulate._numba_config import jit, pjit
 from channelsim.world import LEVEL_SD0, RECRUIT_ENTITY_BASE
 
-__all__ = [
-    "NV",
-    "calendar_tuple",
-    "flatten",
-    "policy_tuple",
-    "run_block",
-    "run_paths_prange",
-    "world_tuple",
-]
+__all__ = ["NV", "kernel_buffers", "run_block", "run_paths_prange"]
 
 NV = len(VARIABLES)
 P_SHOCK = int(Purpose.SHOCK)
@@ -122,23 +153,34 @@ def run_block(
     state, sales and capability and the territory shock. Without ``dynamics`` (the status
     quo alone) no effort, quarter or CAM state is computed.
     """
-    a_stage, a_terr, a_terr_stage = v2(fb, meta, 0), v2(fb, meta, 1), v3(fb, meta, 2)
-    sigma_stage, h_stage, h_terr = v2(fb, meta, 3), v2(fb, meta, 4), v2(fb, meta, 5)
-    h_cap, sd_kappa, kappa0 = v1(fb, meta, 6), v1(fb, meta, 7), v2(fb, meta, 8)
-    season, trend, rho = v2(fb, meta, 9), v2(fb, meta, 10), v1(fb, meta, 11)
-    sigma_eta, trans, rate = v1(fb, meta, 12), v4(fb, meta, 13), v2(fb, meta, 14)
-    commit_bias, commit_sd, eta_last = v1(fb, meta, 15), v1(fb, meta, 16), v2(fb, meta, 17)
-    p_terr, p_state, trailing0 = v1(ib, meta, 18), v1(ib, meta, 19), v2(fb, meta, 20)
-    target, first_quota, emask = v1(fb, meta, 21), v1(fb, meta, 22), v1(ib, meta, 23)
-    amask, tr_n, tr_to = v1(ib, meta, 24), v3(ib, meta, 25), v4(ib, meta, 26)
-    tr_p, tr_type, nodes = v4(fb, meta, 27), v4(ib, meta, 28), v1(fb, meta, 29)
-    weights = v1(fb, meta, 30)
-    cal_m, cal_season, cal_q = v1(ib, meta, 31), v1(ib, meta, 32), v1(ib, meta, 33)
-    cal_qs, cal_qlen = v1(ib, meta, 34), v1(ib, meta, 35)
-    skill_new, skill_inc, kpi = v2(fb, meta, 36), v2(fb, meta, 37), v3(fb, meta, 38)
-    comp, fpar, split = v3(fb, meta, 39), v2(fb, meta, 40), v2(fb, meta, 41)
-    qkind, E = v1(ib, meta, 42), v1(fb, meta, 43)
-    slot_base, slot_cnt = v2(ib, meta, 44), v2(ib, meta, 45)
+    a_stage, a_terr = v2(fb, meta, L_A_STAGE), v2(fb, meta, L_A_TERR)
+    a_terr_stage, sigma_stage = v3(fb, meta, L_A_TERR_STAGE), v2(fb, meta, L_SIGMA_STAGE)
+    h_stage, h_terr, h_cap = v2(fb, meta, L_H_STAGE), v2(fb, meta, L_H_TERR), v1(fb, meta, L_H_CAP)
+    sd_kappa, kappa0 = v1(fb, meta, L_SD_KAPPA), v2(fb, meta, L_KAPPA)
+    season, trend, rho = v2(fb, meta, L_SEASON), v2(fb, meta, L_TREND), v1(fb, meta, L_RHO)
+    sigma_eta, trans = v1(fb, meta, L_SIGMA_ETA), v4(fb, meta, L_TRANS)
+    rate, eta_last = v2(fb, meta, L_RECRUIT_RATE), v2(fb, meta, L_ETA_LAST)
+    commit_bias, commit_sd = v1(fb, meta, L_COMMIT_BIAS), v1(fb, meta, L_COMMIT_SD)
+    p_terr, p_state = v1(ib, meta, L_PARTNER_TERRITORY), v1(ib, meta, L_PARTNER_STATE)
+    trailing0, target = v2(fb, meta, L_TRAILING_SALES), v1(fb, meta, L_TARGET_PARTNERS)
+    first_quota = v1(fb, meta, L_FIRST_QUOTA)
+    emask, amask = v1(ib, meta, L_ENGAGED), v1(ib, meta, L_ACTIVE)
+    tr_n, tr_to = v3(ib, meta, L_TR_N), v4(ib, meta, L_TR_TO)
+    tr_p, tr_type = v4(fb, meta, L_TR_P), v4(ib, meta, L_TR_TYPE)
+    nodes, weights = v1(fb, meta, L_NODES), v1(fb, meta, L_WEIGHTS)
+    cal_m, cal_season = v1(ib, meta, L_CAL_M), v1(ib, meta, L_CAL_SEASON)
+    cal_q, cal_qs = v1(ib, meta, L_CAL_QUARTER), v1(ib, meta, L_CAL_QUARTER_START)
+    cal_qlen = v1(ib, meta, L_CAL_QUARTER_LEN)
+    skill_new, skill_inc = v2(fb, meta, L_SKILL_NEW), v2(fb, meta, L_SKILL_INC)
+    kpi, comp = v3(fb, meta, L_KPI), v3(fb, meta, L_COMP)
+    fpar, split = v2(fb, meta, L_FPAR), v2(fb, meta, L_SPLIT)
+    qkind, E = v1(ib, meta, L_QKIND), v1(fb, meta, L_EFFECTS)
+    slot_base, slot_cnt = v2(ib, meta, L_SLOT_BASE), v2(ib, meta, L_SLOT_CNT)
+    pol = (fpar, skill_new, skill_inc, kpi, comp, split, qkind)  # the packed policies
+    wq = (
+        a_stage, a_terr, a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season,
+        trend, rho, sigma_eta, trans, rate, nodes, weights,
+    )  # the World arrays of QUARTER_WORLD, for quarter_tables  # fmt: skip
     for b in range(paths.shape[0]):
         p = paths[b]
         d = draws[b]
@@ -172,11 +214,10 @@ def run_block(
         g2 = np.empty((cap_rows, S))
         st = np.empty((cap_rows, n_sl), dtype=np.int8)
         live = np.empty(cap_rows, dtype=np.int64)
+        rows = (live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st)
+        wrow = (sigma_stage, h_stage, h_terr, h_cap)
         for i in range(P):
-            new_row(
-                i, i, p_terr[i], kappa0[d, i], d, sigma_stage, h_stage, h_terr, h_cap, pre_t,
-                pre_h, pre_a, row_t, row_kap, row_hk, ppos, g1, g2,
-            )  # fmt: skip
+            new_row(i, i, p_terr[i], kappa0[d, i], d, wrow, (pre_t, pre_h, pre_a), rows)
             row_out[i] = i
             for sl in range(n_sl):
                 st[i, sl] = p_state[i]
@@ -253,12 +294,23 @@ def run_block(
         cmt = np.empty((T, S))
         cm_r = np.empty(S)
         post = fs[FS_POST]
-        tmp = np.empty((13, T))
+        tmp = np.empty((NQ, T))
         step_sales = fs[FS_STEP]
         rfac = fs[FS_RFAC]
         lift = fs[FS_LIFT]
         eng_cnt = is_[IS_ENG]
         act_cnt = is_[IS_ACT]
+        # the steps' grouped arguments (see partners_step, recruits_step)
+        step = (lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post)
+        qtab = (W1, W2, Macc, S2acc, Dacc)
+        trw = (cum, tr_n, tr_to, tr_p, tr_type)
+        work = (w, prod, e)
+        masks = (emask, amask)
+        scratch = (e1m, e2m, e_done, amt, amt_done, hit, cm_r)
+        ps = (ps_sales, ps_state, ps_kappa, ps_eta)
+        keys = (pre_rc, pre_rk, pre_t, pre_h, pre_a)
+        slots = (slot_base, slot_cnt)
+        tabs = (Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1)
 
         j0 = 0
         for j in range(J):
@@ -270,19 +322,11 @@ def run_block(
             last = j == J - 1 or cal_q[j + 1] != q
             # 1. effort, offsets and transition tables (status quo first)
             if dynamics:
-                start_step(
-                    d, qs, E, fpar, skill_new, skill_inc, kpi, comp, split, target, tr_n, tr_p,
-                    tr_type, fs, is_, eff, cum, w, prod, e,
-                )  # fmt: skip
+                start_step(d, qs, E, pol, target, trw, fs, is_, eff, work)
             # 2. tables of the quarter's statistical forecast (state and shock of step j - 1)
             do_q = dynamics and qs
             if do_q:
-                quarter_tables(
-                    d, L, cal_m[j : j + L], cal_season[j : j + L], eta, a_stage, a_terr,
-                    a_terr_stage, sigma_stage, h_stage, h_terr, h_cap, sd_kappa, season, trend,
-                    rho, sigma_eta, trans, rate, nodes, weights, Tpow, W1, W2, Mrec, S2rec, mu, vq,
-                    ex1, ex2, cm1,
-                )  # fmt: skip
+                quarter_tables(d, L, cal_m[j : j + L], cal_season[j : j + L], eta, wq, tabs)
                 Macc[:] = 0.0
                 S2acc[:] = 0.0
                 Dacc[:] = 0.0
@@ -296,19 +340,13 @@ def run_block(
                         cmt[t, s] = math.exp(lmb[t, s] + step_term[t])
             # 4. partners: moments, transitions, sales
             n_live = partners_step(
-                b, j, d, L, do_q, pout, live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1,
-                g2, st, cum, tr_n, tr_to, W1, W2, Macc, S2acc, Dacc, lmb, step_term, sig, lift,
-                step_sales, eng_cnt, act_cnt, emask, amask, ps_sales, ps_state, e1m, e2m, e_done,
-                amt, amt_done, hit, cmt, post, cm_r,
-            )  # fmt: skip
+                b, j, d, L, do_q, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
+            )
             # 5. recruits
             if R > 0:
                 n_rows, n_live = recruits_step(
-                    b, j, d, R, pout, pre_rc, pre_rk, pre_t, pre_h, pre_a, RBASE, rate, sd_kappa,
-                    sigma_stage, h_stage, h_terr, h_cap, rfac, lift, slot_base, slot_cnt, n_rows,
-                    live, n_live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st, step_sales,
-                    eng_cnt, act_cnt, emask, amask, lmb, step_term, sig, ps_sales, ps_state,
-                    ps_kappa, n_new, cmt, post,
+                    b, j, d, R, pout, n_rows, n_live, keys, wrow, rate, sd_kappa, slots, rows,
+                    step, masks, ps, n_new,
                 )  # fmt: skip
             if pout >= 0:
                 for t in range(T):
@@ -316,18 +354,13 @@ def run_block(
             if dynamics:
                 # 6. statistical forecast, commit and quota of the quarter starting now
                 if qs:
-                    open_quarter(
-                        q, L, spq, d, fpar, qkind, target, Macc, S2acc, Dacc, Mrec,
-                        S2rec, ex1, ex2, cm1, fs, is_,
-                    )  # fmt: skip
+                    open_quarter(q, L, spq, pol, target, qtab, tabs, fs, is_)
                 # 7. booking, timing games, CAM turnover; the quarter's close
-                close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_)
+                close_step(j, j - j0 + 1, L, last, pre_attr, pre_hire, E, pol, fs, is_)
                 if last:
-                    make_commits(
-                        q, pre_commit, E, fpar, comp, kpi, commit_bias[d], commit_sd[d], fs, is_
-                    )
+                    make_commits(q, pre_commit, E, pol, commit_bias[d], commit_sd[d], fs, is_)
                     close_quarter(
-                        q, L, spq, fpar, comp, target, fs, is_, by_territory, out[b, :, :, q], tmp
+                        q, L, spq, pol, target, fs, is_, by_territory, out[b, :, :, q], tmp
                     )
             step_sales[:] = 0.0
             eng_cnt[:] = 0

@@ -12,9 +12,8 @@ import math
 
 import numpy as np
 
-from channelsim.policy._effects import EFFECT_FIELDS
-from channelsim.policy._outcomes import Z90
-from channelsim.policy._pack import (
+from channelsim.policy import (
+    EFFECT_FIELDS,
     F_ACC,
     F_ATTR_RATE,
     F_CAM_COST,
@@ -34,14 +33,34 @@ from channelsim.policy._pack import (
     F_THR,
     F_TTF_STEPS,
     F_VS,
+    Z90,
 )
 from channelsim.simulate import _forecaster_nb as fnb
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import LMAX, finish, row_constants
+from channelsim.simulate._layout import (
+    V_ACTIVE_PARTNERS,
+    V_ATTAINMENT,
+    V_CAM_ATTRITION,
+    V_COMMIT_APE,
+    V_COMMIT_BIAS,
+    V_COMMIT_COVERAGE,
+    V_COVERAGE_INDEX,
+    V_PAY_COST_RATIO,
+    V_PROGRAMME_COST,
+    V_REVENUE,
+    V_SHARE_AT_QUOTA,
+    V_SHARE_MATURE,
+    V_STAT_APE,
+    V_STAT_BIAS,
+    V_STAT_COVERAGE,
+)
 from channelsim.simulate._numba_config import jit
+from channelsim.world import RECRUIT_ENTITY_BASE
 
 __all__ = [
+    "NQ",
     "close_quarter",
     "close_step",
     "make_commits",
@@ -90,7 +109,14 @@ NFS = 37
     IS_PNEW,
 ) = range(10)  # fmt: skip
 NIS = 10
+# the quarter's records tmp[i, t] from which write_variables derives the outcome variables
+(
+    Q_REVENUE, Q_QUOTA, Q_MEAN, Q_VAR, Q_COMMIT, Q_ENGAGED, Q_ACTIVE, Q_MATURITY, Q_PAY, Q_COST,
+    Q_QUITS, Q_CMEAN, Q_CVAR,
+) = range(13)  # fmt: skip
+NQ = 13
 _Z90 = float(Z90)
+RBASE = int(RECRUIT_ENTITY_BASE)
 
 
 @jit
@@ -106,35 +132,19 @@ def raw_table(d, tr_n, tr_p, cum, sl):  # pragma: no cover - numba
 
 
 @jit
-def start_step(
-    d,
-    qs,
-    E,
-    fpar,
-    skill_new,
-    skill_inc,
-    kpi,
-    comp,
-    split,
-    target,
-    tr_n,
-    tr_p,
-    tr_type,
-    fs,
-    is_,
-    eff,
-    cum,
-    w,
-    prod,
-    e,
-):  # pragma: no cover - numba
+def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no cover - numba
     """Effort of every slot (status quo first), offsets against the status quo's, and each
     slot's cumulative transition probabilities (:class:`PolicyHooks.step_start`).
 
     Effort is a function of (maturity, payout slope, capacity, hiring profile) only; when
     none changed since the last step the slot keeps its effort, and its offsets and table
     are recomputed only when its or the status quo's effort changed (same numbers, less
-    work: most steps change nothing)."""
+    work: most steps change nothing). ``pol`` is the packed policies ``(fpar, skill_new,
+    skill_inc, kpi, comp, split, qkind)``, ``trw`` the transition tables ``(cum, tr_n, tr_to,
+    tr_p, tr_type)``, ``work`` three scratch vectors of length 5."""
+    fpar, skill_new, skill_inc, kpi, comp, split, _qkind = pol
+    cum, tr_n, _tr_to, tr_p, tr_type = trw
+    w, prod, e = work
     T, n_sl = fs.shape[1], fs.shape[2]
     K = cum.shape[1]
     theta = E[E_THETA]
@@ -222,55 +232,24 @@ def start_step(
 
 @jit
 def partners_step(
-    b,
-    j,
-    d,
-    L,
-    qs,
-    pout,
-    live,
-    n_live,
-    row_t,
-    row_kap,
-    row_hk,
-    row_out,
-    ppos,
-    g1,
-    g2,
-    st,
-    cum,
-    tr_n,
-    tr_to,
-    W1,
-    W2,
-    Macc,
-    S2acc,
-    Dacc,
-    lmb,
-    step_term,
-    sig,
-    lift,
-    step_sales,
-    eng_cnt,
-    act_cnt,
-    emask,
-    amask,
-    ps_sales,
-    ps_state,
-    e1m,
-    e2m,
-    e_done,
-    amt,
-    amt_done,
-    hit,
-    cmt,
-    post,
-    cm_r,
+    b, j, d, L, qs, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
 ):  # pragma: no cover - numba
     """Every present partner in every slot: the quarter's expected-sales moments (at a
     quarter's first step, from the state before the transition), the end-of-step transition,
     and the step's sales. Random numbers are drawn once per partner and shared by all
-    slots. Returns the number of rows still present in some slot (compacted in ``live``)."""
+    slots. Returns the number of rows still present in some slot (compacted in ``live``).
+
+    Grouped arguments (see :func:`channelsim.simulate._kernel.run_block`): ``rows`` the
+    partner-row arrays, ``step`` the per-territory arrays of the step, ``qtab`` the quarter's
+    moment tables and accumulators, ``trw`` the transition tables, ``masks`` the engaged and
+    active state masks, ``scratch`` per-row work arrays, ``ps`` the per-partner outputs."""
+    live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st = rows
+    lmb, step_term, sig, cmt, lift, _rfac, step_sales, eng_cnt, act_cnt, post = step
+    W1, W2, Macc, S2acc, Dacc = qtab
+    cum, tr_n, tr_to, _tr_p, _tr_type = trw
+    emask, amask = masks
+    e1m, e2m, e_done, amt, amt_done, hit, cm_r = scratch
+    ps_sales, ps_state, _ps_kappa, _ps_eta = ps
     n_sl = st.shape[1]
     S = ppos.shape[1]
     K = S + 1
@@ -362,51 +341,33 @@ def recruits_step(
     d,
     R,
     pout,
-    pre_rc,
-    pre_rk,
-    pre_t,
-    pre_h,
-    pre_a,
-    rbase,
+    n_rows,
+    n_live,
+    keys,
+    wrow,
     rate,
     sd_kappa,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    rfac,
-    lift,
-    slot_base,
-    slot_cnt,
-    n_rows,
-    live,
-    n_live,
-    row_t,
-    row_kap,
-    row_hk,
-    row_out,
-    ppos,
-    g1,
-    g2,
-    st,
-    step_sales,
-    eng_cnt,
-    act_cnt,
-    emask,
-    amask,
-    lmb,
-    step_term,
-    sig,
-    ps_sales,
-    ps_state,
-    ps_kappa,
+    slots,
+    rows,
+    step,
+    masks,
+    ps,
     n_new,
-    cmt,
-    post,
 ):  # pragma: no cover - numba
     """Recruits of step ``j``: one Poisson uniform per territory shared by all slots (each
     with its own rate), slots keyed (step, territory, k); recruits enter at the first stage
-    and sell in their first step. Returns ``(n_rows, n_live)``."""
+    and sell in their first step. Returns ``(n_rows, n_live)``.
+
+    ``keys`` are the path's key prefixes ``(recruit count, recruit kappa, transition, hurdle,
+    amount)``, ``wrow`` the World arrays of :func:`new_row`, ``slots`` the output layout
+    ``(slot_base, slot_cnt)``; the other groups as in :func:`partners_step`."""
+    pre_rc, pre_rk, pre_t, pre_h, pre_a = keys
+    slot_base, slot_cnt = slots
+    live, _row_t, _row_kap, row_hk, row_out, ppos, g1, _g2, st = rows
+    lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post = step
+    emask, amask = masks
+    ps_sales, ps_state, ps_kappa, _ps_eta = ps
+    rkeys = (pre_t, pre_h, pre_a)
     T = rate.shape[1]
     n_sl = st.shape[1]
     for t in range(T):
@@ -417,14 +378,11 @@ def recruits_step(
             n_new[sl] = nn
             nmax = max(nmax, nn)
         for k in range(nmax):
-            ent = rbase + (j << 24) + (t << 8) + k
+            ent = RBASE + (j << 24) + (t << 8) + k
             kap = sd_kappa[d] * rng.normal(rng.finish(rng.fold(pre_rk, ent), 0, 0))
             r = n_rows
             n_rows += 1
-            new_row(
-                r, ent, t, kap, d, sigma_stage, h_stage, h_terr, h_cap, pre_t, pre_h, pre_a,
-                row_t, row_kap, row_hk, ppos, g1, g2,
-            )  # fmt: skip
+            new_row(r, ent, t, kap, d, wrow, rkeys, rows)
             o = -1
             if pout >= 0 and slot_base[j, t] >= 0 and k < slot_cnt[j, t]:
                 o = slot_base[j, t] + k
@@ -455,27 +413,14 @@ def recruits_step(
 
 
 @jit
-def new_row(
-    r,
-    ent,
-    t,
-    kap,
-    d,
-    sigma_stage,
-    h_stage,
-    h_terr,
-    h_cap,
-    pre_t,
-    pre_h,
-    pre_a,
-    row_t,
-    row_kap,
-    row_hk,
-    ppos,
-    g1,
-    g2,
-):  # pragma: no cover - numba
-    """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants."""
+def new_row(r, ent, t, kap, d, wrow, rkeys, rows):  # pragma: no cover - numba
+    """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants.
+
+    ``wrow`` is ``(sigma_stage, h_stage, h_terr, h_cap)``, ``rkeys`` the key prefixes
+    ``(transition, hurdle, amount)``, ``rows`` the partner-row arrays."""
+    sigma_stage, h_stage, h_terr, h_cap = wrow
+    pre_t, pre_h, pre_a = rkeys
+    _live, row_t, row_kap, row_hk, _row_out, ppos, g1, g2, _st = rows
     row_t[r] = t
     row_kap[r] = kap
     row_hk[r, 0] = rng.fold(pre_t, ent)
@@ -498,26 +443,12 @@ def _quota_update(kind, fpar, sl, last_full, t0, t1, t2, t3, mean, frac):  # pra
 
 
 @jit
-def open_quarter(
-    q,
-    L,
-    spq,
-    d,
-    fpar,
-    qkind,
-    target,
-    Macc,
-    S2acc,
-    Dacc,
-    Mrec,
-    S2rec,
-    ex1,
-    ex2,
-    cm1,
-    fs,
-    is_,
-):  # pragma: no cover - numba
-    """The company's forecast and the quota of every slot for quarter ``q``."""
+def open_quarter(q, L, spq, pol, target, qtab, tabs, fs, is_):  # pragma: no cover - numba
+    """The company's forecast and the quota of every slot for quarter ``q``; ``qtab`` and
+    ``tabs`` as in :func:`partners_step` and :func:`~._expected_nb.quarter_tables`."""
+    fpar, _skill_new, _skill_inc, _kpi, _comp, _split, qkind = pol
+    _W1, _W2, Macc, S2acc, Dacc = qtab
+    _Tpow, _W1t, _W2t, Mrec, S2rec, _mu, _vq, ex1, ex2, cm1 = tabs
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     Ebuf = np.empty(LMAX)
@@ -553,11 +484,10 @@ def _plan_terms(E, fpar, comp, kpi, sl, pm):  # pragma: no cover - numba
 
 
 @jit
-def make_commits(
-    q, pre_commit, E, fpar, comp, kpi, commit_bias, commit_sd, fs, is_
-):  # pragma: no cover - numba
+def make_commits(q, pre_commit, E, pol, commit_bias, commit_sd, fs, is_):  # pragma: no cover
     """Every slot's commit for quarter ``q`` from the booked quarter, then the forecaster's
     update (the numpy reference's quarter end in :func:`channelsim.world.generate`)."""
+    fpar, _skill_new, _skill_inc, kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     kappa = E[E_KAPPA]
     for t in range(T):
@@ -598,9 +528,10 @@ def make_commits(
 
 
 @jit
-def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  # pragma: no cover
+def close_step(j, done, L, last, pre_attr, pre_hire, E, pol, fs, is_):  # pragma: no cover
     """Step end: booking, timing games at a quarter's last step, projected attainment, and
     CAM turnover (:meth:`PolicyHooks.step_end`)."""
+    fpar, _skill_new, _skill_inc, _kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     for t in range(T):
         u_quit = rng.uniform(rng.finish(rng.fold(pre_attr, t), j, 0))
@@ -643,11 +574,10 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, fpar, comp, fs, is_):  #
 
 
 @jit
-def close_quarter(
-    q, L, spq, fpar, comp, target, fs, is_, by_territory, out_q, tmp
-):  # pragma: no cover
+def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  # pragma: no cover
     """Pay, programme cost and the outcome variables of quarter ``q`` for every slot;
     shift the ratchet's trailing sales and reset the quarter's accumulators."""
+    fpar, _skill_new, _skill_inc, _kpi, comp, _split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     for sl in range(n_sl):
@@ -667,30 +597,30 @@ def close_quarter(
             )
             inner = inner + fp[F_GONIK] * mech.gonik_score(c, a)
             base = fp[F_TARGET] * frac
-            tmp[0, t] = booked
-            tmp[1, t] = quota
-            tmp[2, t] = fs[FS_MEAN, t, sl]
-            tmp[3, t] = fs[FS_VAR, t, sl]
-            tmp[4, t] = fs[FS_COMMIT, t, sl]
-            tmp[5, t] = is_[IS_ENG, t, sl]
-            tmp[6, t] = is_[IS_ACT, t, sl]
-            tmp[7, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
-            tmp[8, t] = base * (
+            tmp[Q_REVENUE, t] = booked
+            tmp[Q_QUOTA, t] = quota
+            tmp[Q_MEAN, t] = fs[FS_MEAN, t, sl]
+            tmp[Q_VAR, t] = fs[FS_VAR, t, sl]
+            tmp[Q_COMMIT, t] = fs[FS_COMMIT, t, sl]
+            tmp[Q_ENGAGED, t] = is_[IS_ENG, t, sl]
+            tmp[Q_ACTIVE, t] = is_[IS_ACT, t, sl]
+            tmp[Q_MATURITY, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
+            tmp[Q_PAY, t] = base * (
                 (fs[FS_WPAY, t, sl] / L) * inner + vs * comp[sl, pm, 1] * (fs[FS_CAPSUM, t, sl] / L)
             )
-            tmp[9, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
+            tmp[Q_COST, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
                 fp[F_CAM_COST] * (fs[FS_FILLED, t, sl] / L) + fp[F_KPI_COST]
             )
-            tmp[10, t] = fs[FS_QUITS, t, sl]
+            tmp[Q_QUITS, t] = fs[FS_QUITS, t, sl]
             cmt = fs[FS_COMMIT, t, sl]
             bsd = fs[FS_BSD, t, sl]
             if cmt > 0:
                 c_mean = cmt * math.exp(0.5 * (bsd * bsd))
-                tmp[11, t] = c_mean
-                tmp[12, t] = c_mean * c_mean * math.expm1(bsd * bsd)
+                tmp[Q_CMEAN, t] = c_mean
+                tmp[Q_CVAR, t] = c_mean * c_mean * math.expm1(bsd * bsd)
             else:
-                tmp[11, t] = 0.0
-                tmp[12, t] = 0.0
+                tmp[Q_CMEAN, t] = 0.0
+                tmp[Q_CVAR, t] = 0.0
             fs[FS_TR0, t, sl] = fs[FS_TR1, t, sl]
             fs[FS_TR1, t, sl] = fs[FS_TR2, t, sl]
             fs[FS_TR2, t, sl] = fs[FS_TR3, t, sl]
@@ -727,60 +657,60 @@ def _inside(r, mn, vr):  # pragma: no cover - numba
 
 @jit
 def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
-    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows:
-    revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits, commit
-    interval mean and variance); see :func:`channelsim.policy.quarter_variables` (same order
-    of sums)."""
+    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows
+    ``Q_*``: revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits,
+    commit interval mean and variance) into the rows ``V_*`` of ``out``; see
+    :func:`channelsim.policy.quarter_variables` (same order of sums)."""
     T = tmp.shape[1]
     n_out = T if by_territory else 1
     for o in range(n_out):
         lo_t = o if by_territory else 0
         hi_t = o + 1 if by_territory else T
-        r = tmp[0, lo_t]
-        qu = tmp[1, lo_t]
-        mn = tmp[2, lo_t]
-        vr = tmp[3, lo_t]
-        cm = tmp[4, lo_t]
-        ac = tmp[6, lo_t]
-        py = tmp[8, lo_t]
-        co = tmp[9, lo_t]
-        qt = tmp[10, lo_t]
-        cmn = tmp[11, lo_t]
-        cvr = tmp[12, lo_t]
-        cov = min(1.0, tmp[5, lo_t] / target[lo_t])
-        atq = 1.0 if tmp[0, lo_t] >= tmp[1, lo_t] else 0.0
-        mt = 1.0 if tmp[7, lo_t] == 3 else 0.0
+        r = tmp[Q_REVENUE, lo_t]
+        qu = tmp[Q_QUOTA, lo_t]
+        mn = tmp[Q_MEAN, lo_t]
+        vr = tmp[Q_VAR, lo_t]
+        cm = tmp[Q_COMMIT, lo_t]
+        ac = tmp[Q_ACTIVE, lo_t]
+        py = tmp[Q_PAY, lo_t]
+        co = tmp[Q_COST, lo_t]
+        qt = tmp[Q_QUITS, lo_t]
+        cmn = tmp[Q_CMEAN, lo_t]
+        cvr = tmp[Q_CVAR, lo_t]
+        cov = min(1.0, tmp[Q_ENGAGED, lo_t] / target[lo_t])
+        atq = 1.0 if tmp[Q_REVENUE, lo_t] >= tmp[Q_QUOTA, lo_t] else 0.0
+        mt = 1.0 if tmp[Q_MATURITY, lo_t] == 3 else 0.0
         for t in range(lo_t + 1, hi_t):
-            r = r + tmp[0, t]
-            qu = qu + tmp[1, t]
-            mn = mn + tmp[2, t]
-            vr = vr + tmp[3, t]
-            cm = cm + tmp[4, t]
-            ac = ac + tmp[6, t]
-            py = py + tmp[8, t]
-            co = co + tmp[9, t]
-            qt = qt + tmp[10, t]
-            cmn = cmn + tmp[11, t]
-            cvr = cvr + tmp[12, t]
-            cov = cov + min(1.0, tmp[5, t] / target[t])
-            atq = atq + (1.0 if tmp[0, t] >= tmp[1, t] else 0.0)
-            mt = mt + (1.0 if tmp[7, t] == 3 else 0.0)
+            r = r + tmp[Q_REVENUE, t]
+            qu = qu + tmp[Q_QUOTA, t]
+            mn = mn + tmp[Q_MEAN, t]
+            vr = vr + tmp[Q_VAR, t]
+            cm = cm + tmp[Q_COMMIT, t]
+            ac = ac + tmp[Q_ACTIVE, t]
+            py = py + tmp[Q_PAY, t]
+            co = co + tmp[Q_COST, t]
+            qt = qt + tmp[Q_QUITS, t]
+            cmn = cmn + tmp[Q_CMEAN, t]
+            cvr = cvr + tmp[Q_CVAR, t]
+            cov = cov + min(1.0, tmp[Q_ENGAGED, t] / target[t])
+            atq = atq + (1.0 if tmp[Q_REVENUE, t] >= tmp[Q_QUOTA, t] else 0.0)
+            mt = mt + (1.0 if tmp[Q_MATURITY, t] == 3 else 0.0)
         if not by_territory:
             cov = cov / T
             atq = atq / T
             mt = mt / T
-        out[0, o] = r
-        out[1, o] = r / qu if qu > 0 else np.nan
-        out[2, o] = atq
-        out[3, o] = abs(_rel(mn - r, r))
-        out[4, o] = _rel(mn - r, r)
-        out[5, o] = _inside(r, mn, vr)
-        out[6, o] = abs(_rel(cm - r, r))
-        out[7, o] = _rel(cm - r, r)
-        out[8, o] = _inside(r, cmn, cvr)
-        out[9, o] = cov
-        out[10, o] = mt
-        out[11, o] = ac
-        out[12, o] = _rel(py, r)
-        out[13, o] = co
-        out[14, o] = qt
+        out[V_REVENUE, o] = r
+        out[V_ATTAINMENT, o] = r / qu if qu > 0 else np.nan
+        out[V_SHARE_AT_QUOTA, o] = atq
+        out[V_STAT_APE, o] = abs(_rel(mn - r, r))
+        out[V_STAT_BIAS, o] = _rel(mn - r, r)
+        out[V_STAT_COVERAGE, o] = _inside(r, mn, vr)
+        out[V_COMMIT_APE, o] = abs(_rel(cm - r, r))
+        out[V_COMMIT_BIAS, o] = _rel(cm - r, r)
+        out[V_COMMIT_COVERAGE, o] = _inside(r, cmn, cvr)
+        out[V_COVERAGE_INDEX, o] = cov
+        out[V_SHARE_MATURE, o] = mt
+        out[V_ACTIVE_PARTNERS, o] = ac
+        out[V_PAY_COST_RATIO, o] = _rel(py, r)
+        out[V_PROGRAMME_COST, o] = co
+        out[V_CAM_ATTRITION, o] = qt

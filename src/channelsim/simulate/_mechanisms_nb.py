@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from channelsim._vocab import MATURITY_THRESHOLDS
-from channelsim.policy._mechanisms import BASE_OTHER_SHARE, BASE_TIME_SHARE, FORECAST_APE_ZERO
+from channelsim.policy import BASE_OTHER_SHARE, BASE_TIME_SHARE, FORECAST_APE_ZERO
 from channelsim.simulate._numba_config import jit
 
 __all__ = [

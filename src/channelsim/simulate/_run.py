@@ -19,15 +19,7 @@ from channelsim.policy import (
     quarter_variables,
 )
 from channelsim.rng import SeedError, normalize_seed
-from channelsim.simulate._kernel import (
-    NV,
-    calendar_tuple,
-    flatten,
-    policy_tuple,
-    run_block,
-    run_paths_prange,
-    world_tuple,
-)
+from channelsim.simulate._kernel import NV, kernel_buffers, run_block, run_paths_prange
 from channelsim.simulate._numba_config import PARALLEL, n_threads
 from channelsim.world import World, generate
 
@@ -264,10 +256,7 @@ def run_numba(plan: Plan, *, by_territory: bool, progress: bool, block_size=None
     paths = np.arange(plan.n_paths, dtype=np.int64)
     J, T = plan.n_steps, w.n_territories
     slots = np.zeros((J, T), dtype=np.int64)
-    flat = flatten(
-        world_tuple(w), calendar_tuple(plan.calendar), policy_tuple(plan.packed),
-        plan.packed.qkind, plan.effects.to_array(), slots - 1, slots,
-    )  # fmt: skip
+    flat = kernel_buffers(w, plan.calendar, plan.packed, plan.effects.to_array(), slots - 1, slots)
     n = plan.n_paths
     ps = (np.zeros((n, 0, 0)), np.zeros((n, 0, 0), np.int8), np.zeros((n, 0)), np.zeros((n, 0, 0)))
     execute(
