@@ -208,7 +208,7 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
             fac[0] = 1.0
             fac[1] = math.exp(o1)
             fac[2] = math.exp(o2)
-            fac[3] = math.exp(o3)
+            fac[3] = fac[1] if o3 == o1 else math.exp(o3)  # the same offset: one exp
             fac[4] = math.exp(o4)
             fac[5] = math.exp(o5)
             noff = o1 != 0.0 or o2 != 0.0 or o3 != 0.0 or o4 != 0.0 or o5 != 0.0
@@ -281,6 +281,9 @@ def partners_step(
         eng_t = eng_cnt[t]
         act_t = act_cnt[t]
         post_t = post[t]
+        macc_t = Macc[t]
+        s2acc_t = S2acc[t]
+        dacc_t = Dacc[t]
         for s in range(S):
             hit[s] = u_h < ppos[r, s]
         for sl in range(n_sl):
@@ -299,9 +302,9 @@ def partners_step(
                         e2m[s0, l] = a2
                     e_done[s0] = True
                 for l in range(L):
-                    Macc[t, sl, l] += e1m[s0, l]
-                    S2acc[t, sl, l] += e2m[s0, l]
-                    Dacc[t, sl, l] += e1m[s0, l] * e1m[s0, l]
+                    macc_t[sl, l] += e1m[s0, l]
+                    s2acc_t[sl, l] += e2m[s0, l]
+                    dacc_t[sl, l] += e1m[s0, l] * e1m[s0, l]
             nz = tn[s0]
             s1 = tto[s0, nz - 1]
             for i in range(nz - 1):
