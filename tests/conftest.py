@@ -42,21 +42,12 @@ def pytest_addoption(parser):
     )
 
 
-#: Session fixtures that need the one fitted model (tests/_fixtures_model.py).
-FIT_FIXTURES = frozenset({"fitted_model", "model_file", "fc_model_file"})
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     run_slow = config.getoption("--run-slow")
     run_ci = run_slow or config.getoption("--run-ci")
     skip_ci = pytest.mark.skip(reason="ci tier: run with --run-ci")
     skip_slow = pytest.mark.skip(reason="slow tier: run with --run-slow")
     for item in items:
-        # one worker runs every test of the session's fitted model, so that pytest-xdist
-        # fits it once instead of once per worker (``--dist loadgroup`` in pyproject.toml)
-        if FIT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("fitted_model"))
         if "slow" in item.keywords and not run_slow:
             item.add_marker(skip_slow)
         elif "ci" in item.keywords and not run_ci:
