@@ -200,18 +200,17 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
             fs[FS_DFC, t, sl] = eff[t, sl, 4] - eff[t, 0, 4]
             fs[FS_DDEV, t, sl] = d_dev
             fs[FS_DWFC, t, sl] = fs[FS_WFC, t, sl] - fs[FS_WFC, t, 0]
-            o1 = E[E_EN] * d_en
+            o1 = E[E_EN] * d_en  # move types 1 and 3 both take the enablement offset
             o2 = E[E_DEV] * d_dev
-            o3 = E[E_EN] * d_en
             o4 = E[E_DORM] * d_dev
             o5 = E[E_RET] * (d_en + d_dev)
             fac[0] = 1.0
             fac[1] = math.exp(o1)
             fac[2] = math.exp(o2)
-            fac[3] = fac[1] if o3 == o1 else math.exp(o3)  # the same offset: one exp
+            fac[3] = fac[1]
             fac[4] = math.exp(o4)
             fac[5] = math.exp(o5)
-            noff = o1 != 0.0 or o2 != 0.0 or o3 != 0.0 or o4 != 0.0 or o5 != 0.0
+            noff = o1 != 0.0 or o2 != 0.0 or o4 != 0.0 or o5 != 0.0
             fs[FS_RFAC, t, sl] = math.exp(E[E_REC] * d_rec)
             fs[FS_LIFT, t, sl] = math.exp(E[E_CS] * d_cs)
             for s0 in range(K - 1):
