@@ -208,18 +208,24 @@ def test_dataset_schema_and_provenance(sim_world, warm_kernels):
     np.testing.assert_array_equal(chunk["revenue"].values[0], ds["revenue"].values[2])
 
 
-def test_recruit_slots_without_scipy_stats_equals_the_worlds(sim_world, sim_world_q):
+def test_recruit_slots_equal_scipys_poisson_tail_quantile(sim_world, sim_world_q):
+    """The pure-Python tail quantile sizing the recruit buffers equals scipy's
+    ``poisson.isf(1e-9)`` over rates from 1e-3 to 2,000 (and the worlds' own rates)."""
     from dataclasses import replace
 
-    from channelsim.datasets import example_world
-    from channelsim.simulate._run import recruit_slots
+    from scipy import stats
 
+    from channelsim.datasets import example_world
+    from channelsim.world import poisson_tail_quantile
+
+    for lam in np.concatenate([np.geomspace(1e-3, 2000.0, 157), [0.5, 1.0, 2.0, 10.0]]):
+        assert poisson_tail_quantile(lam, 1e-9) == stats.poisson(lam).isf(1e-9), lam
+        assert poisson_tail_quantile(lam, 1e-3) == stats.poisson(lam).isf(1e-3), lam
     for w in (sim_world, sim_world_q, example_world()):
-        assert recruit_slots(w) == w.recruit_slots()
-        for scale in (0.01, 0.3, 1.0, 7.0, 40.0):
-            w2 = replace(w, recruit_rate=w.recruit_rate / w.recruit_rate.max() * scale)
-            assert recruit_slots(w2) == w2.recruit_slots(), scale
-    assert recruit_slots(replace(sim_world, max_recruits=3)) == 3
+        lam = w.recruit_rate.max()
+        assert w.recruit_slots() == int(max(1, stats.poisson(lam).isf(1e-9) + 1))
+    assert replace(sim_world, max_recruits=3).recruit_slots() == 3
+    assert replace(sim_world, recruit_rate=sim_world.recruit_rate * 0).recruit_slots() == 1
 
 
 def test_paths_do_not_depend_on_the_number_of_paths(sim_world, warm_kernels):

@@ -17,7 +17,6 @@ from channelsim.simulate._run import (
     SimulationError,
     execute,
     make_plan,
-    recruit_slots,
     run_numba,
     run_numpy,
 )
@@ -261,7 +260,7 @@ def simulate_partners(
         E = (effects or EffectSizes()).to_array()
     policy = policy if dynamic else sq
     T, P, J = world.n_territories, world.n_partners, int(n_steps)
-    R = recruit_slots(world) if recruit else 0
+    R = world.recruit_slots() if recruit else 0
     paths = np.arange(n_paths, dtype=np.int64)
     # recruit-slot layout: R per territory-step under another policy; under the status quo
     # only as many as the most any path drew (a cheap pre-pass over the counts)

@@ -27,7 +27,6 @@ __all__ = [
     "Plan",
     "SimulationError",
     "make_plan",
-    "recruit_slots",
     "run_numba",
     "run_numpy",
 ]
@@ -44,24 +43,6 @@ class SimulationError(ValueError):
             f"{len(self.problems)} problem(s) with the simulation:\n"
             + "\n".join(f"  - {p}" for p in self.problems)
         )
-
-
-def recruit_slots(world) -> int:
-    """``world.recruit_slots()`` without importing :mod:`scipy.stats` (a slow import on a
-    fresh process's path): the same ``poisson.isf(1e-9)`` computed with the same
-    :mod:`scipy.special` calls scipy makes (a test holds the two equal)."""
-    if world.max_recruits is not None:
-        return int(world.max_recruits)
-    lam = float(world.recruit_rate.max(initial=0.0))
-    if not lam > 0:
-        return world.recruit_slots()
-    from scipy import special
-
-    q = 1.0 - 1e-9  # isf(1e-9) = ppf(1 - 1e-9)
-    vals = math.ceil(special.pdtrik(q, lam))
-    vals1 = max(vals - 1, 0)
-    ppf = vals1 if special.pdtr(vals1, lam) >= q else vals
-    return int(max(1, ppf + 1))
 
 
 class Plan:
@@ -260,7 +241,7 @@ def run_numba(plan: Plan, *, by_territory: bool, progress: bool, block_size=None
     n = plan.n_paths
     ps = (np.zeros((n, 0, 0)), np.zeros((n, 0, 0), np.int8), np.zeros((n, 0)), np.zeros((n, 0, 0)))
     execute(
-        paths, paths % w.n_draws, plan.seed, flat, recruit_slots(w), bool(by_territory), True,
+        paths, paths % w.n_draws, plan.seed, flat, w.recruit_slots(), bool(by_territory), True,
         -1, out, ps, progress=progress, desc="simulate", block_size=block_size,
     )  # fmt: skip
     return out

@@ -43,6 +43,7 @@ from channelsim.world._schema import (
     WorldSource,
     draw_indices,
     engaged_stage_mask,
+    poisson_tail_quantile,
 )
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "initial_state",
     "logistic",
     "lognormal_quantiles",
+    "poisson_tail_quantile",
     "quota_update",
     "recruit_entity",
     "row_sum",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Literal, Protocol, runtime_checkable
 
@@ -19,6 +20,7 @@ __all__ = [
     "WorldSource",
     "draw_indices",
     "engaged_stage_mask",
+    "poisson_tail_quantile",
 ]
 
 # Parameter arrays with a leading draw dimension, and the trailing dims they must have.
@@ -306,16 +308,22 @@ class World:
     def recruit_slots(self) -> int:
         """Recruit slots per territory-step: ``max_recruits`` or a cap from the largest rate.
 
-        The derived cap is the smallest ``k`` with ``P(Poisson(max rate) > k) < 1e-9``.
+        The derived cap is ``k + 1`` for the smallest ``k`` with ``P(Poisson(max rate) > k) <=
+        1e-9`` (:func:`poisson_tail_quantile`; equal to ``scipy.stats.poisson(lam).isf(1e-9)``,
+        which a test holds, without importing :mod:`scipy` on a fresh process's path).
+
+        Examples
+        --------
+        >>> from channelsim.datasets import example_world
+        >>> example_world().recruit_slots() >= 1
+        True
         """
         if self.max_recruits is not None:
             return int(self.max_recruits)
-        from scipy import stats
-
         lam = float(self.recruit_rate.max(initial=0.0))
-        if lam <= 0:
+        if not lam > 0:
             return 1
-        return int(max(1, stats.poisson(lam).isf(1e-9) + 1))
+        return int(max(1, poisson_tail_quantile(lam, 1e-9) + 1))
 
     # -- checks ------------------------------------------------------------------------------
     def validate(self) -> None:
@@ -459,3 +467,32 @@ def engaged_stage_mask(stage_names: tuple[str, ...]) -> np.ndarray:
     names = state_names(stage_names)
     engaged = set(ENGAGED_STAGES)
     return np.array([n in engaged for n in names], dtype=bool)
+
+
+def poisson_tail_quantile(lam: float, tail: float) -> int:
+    """The smallest ``k`` with ``P(Poisson(lam) > k) <= tail`` (scipy's ``poisson.isf``).
+
+    The upper tail is summed directly from the mode outwards in log space, so it stays
+    accurate where ``1 - cdf`` would cancel; used to size buffers, not for inference.
+
+    Examples
+    --------
+    >>> poisson_tail_quantile(2.0, 1e-9)
+    15
+    >>> poisson_tail_quantile(0.0, 1e-9)
+    0
+    """
+    if not lam > 0:
+        return 0
+    logpmf = lambda k: k * math.log(lam) - lam - math.lgamma(k + 1.0)  # noqa: E731
+    # P(X > k) for k from a point far in the tail downwards, accumulated until it exceeds the
+    # tail: the answer is the last k whose tail is still <= tail.
+    k = int(lam + 12.0 * math.sqrt(lam) + 40.0)
+    sf = 0.0  # P(X > k), negligible this far out
+    while k >= 0:
+        sf_next = sf + math.exp(logpmf(k))  # P(X > k - 1)
+        if sf_next > tail:
+            return k
+        sf = sf_next
+        k -= 1
+    return 0
