@@ -1,6 +1,7 @@
 """Session fixtures of the model tests: a tiny book, ONE fitted model and its saved file.
 
-The notebook and CLI tests reuse them; the fit takes about half a minute on two cores.
+The notebook and CLI tests reuse them. The fit (about 75 s on two idle cores) runs once per
+test run, not once per xdist worker: it is shared through a file under a lock.
 """
 
 from __future__ import annotations
@@ -36,19 +37,38 @@ def model_truth(_tiny):
     return _tiny[1]
 
 
-@pytest.fixture(scope="session")
-def fitted_model(model_book):
-    """The session's one fitted :class:`~channelsim.model.ChannelModel` (do not mutate)."""
+def _fit_once(book, path):
+    """Fit the session model and save it to ``path`` unless another xdist worker did."""
+    from filelock import FileLock
+
     from channelsim.model import ChannelModel, DiagnosticsWarning
 
-    model = ChannelModel(**FIT_SETTINGS)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DiagnosticsWarning)
-        model.fit(model_book, random_seed=11)
-    return model
+    with FileLock(str(path) + ".lock"):
+        if not path.is_file():
+            model = ChannelModel(**FIT_SETTINGS)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DiagnosticsWarning)
+                model.fit(book, random_seed=11)
+            model.save(path)
+    return path
 
 
 @pytest.fixture(scope="session")
-def model_file(fitted_model, tmp_path_factory):
-    """The session model saved to a NetCDF file."""
-    return fitted_model.save(tmp_path_factory.mktemp("model") / "fit.nc")
+def model_file(model_book, tmp_path_factory, worker_id):
+    """The session model's NetCDF file, fitted ONCE for all xdist workers.
+
+    The first worker to ask fits and saves it under the run's shared temporary folder while
+    holding a file lock; the others wait for the lock and find the file (the pytest-xdist
+    recipe for a session fixture executed once)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    return _fit_once(model_book, shared / "session_fit.nc")
+
+
+@pytest.fixture(scope="session")
+def fitted_model(model_file):
+    """The session's one fitted :class:`~channelsim.model.ChannelModel`, read from
+    :func:`model_file` (so every worker sees the same model; do not mutate)."""
+    from channelsim.model import ChannelModel
+
+    return ChannelModel.load(model_file)
