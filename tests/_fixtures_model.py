@@ -10,10 +10,14 @@ import warnings
 
 import pytest
 
-__all__ = ["fitted_model", "model_book", "model_file", "model_truth"]
+__all__ = ["FIT_ARGS", "fitted_model", "model_book", "model_file", "model_truth"]
 
-#: Settings of the session fit: few draws (the diagnostics warning is expected).
-FIT_SETTINGS = {"draws": 100, "tune": 150, "chains": 2, "target_accept": 0.9, "progressbar": False}
+#: Settings of the session fit, as ``channelsim fit`` options: few draws (the diagnostics
+#: warning is expected); the fit's printed report is kept beside the file for the CLI test.
+FIT_ARGS = [
+    *("--draws", "100", "--tune", "150", "--chains", "2", "--target-accept", "0.9"),
+    *("--seed", "11", "--quiet"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -37,32 +41,41 @@ def model_truth(_tiny):
     return _tiny[1]
 
 
-def _fit_once(book, path):
-    """Fit the session model and save it to ``path`` unless another xdist worker did."""
+def _fit_once(book, folder):
+    """Fit the session model with ``channelsim fit`` into ``folder`` unless another xdist
+    worker did; returns the model file (its printed report is ``fit_report.txt`` beside it)."""
+    import contextlib
+    import io
+
     from filelock import FileLock
 
-    from channelsim.model import ChannelModel, DiagnosticsWarning
+    from channelsim.cli import main
 
-    with FileLock(str(path) + ".lock"):
-        if not path.is_file():
-            model = ChannelModel(**FIT_SETTINGS)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DiagnosticsWarning)
-                model.fit(book, random_seed=11)
-            model.save(path)
-    return path
+    out = folder / "session_fit" / "new" / "folder" / "model.nc"
+    with FileLock(str(folder / "session_fit.lock")):
+        if not out.is_file():
+            files = book.to_csv_dir(folder / "session_fit" / "book")
+            args = ["fit", str(files.panel), "--quarters", str(files.quarters)]
+            args += ["--territories", str(files.territories), "--out", str(out), *FIT_ARGS]
+            text = io.StringIO()
+            with contextlib.redirect_stdout(text), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                code = main(args)
+            if code != 0 or not out.is_file():
+                raise RuntimeError(f"channelsim fit exited {code}:\n{text.getvalue()}")
+            (out.parent / "fit_report.txt").write_text(text.getvalue())
+    return out
 
 
 @pytest.fixture(scope="session")
 def model_file(model_book, tmp_path_factory, worker_id):
-    """The session model's NetCDF file, fitted ONCE for all xdist workers.
+    """The session model's NetCDF file, fitted ONCE for all xdist workers by ``channelsim fit``.
 
     The first worker to ask fits and saves it under the run's shared temporary folder while
     holding a file lock; the others wait for the lock and find the file (the pytest-xdist
     recipe for a session fixture executed once)."""
     base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
-    return _fit_once(model_book, shared / "session_fit.nc")
+    return _fit_once(model_book, base if worker_id == "master" else base.parent)
 
 
 @pytest.fixture(scope="session")

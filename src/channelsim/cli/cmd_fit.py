@@ -38,6 +38,13 @@ def register(sub) -> None:
     p.add_argument("--tune", type=int, default=None, help="tuning steps per chain (default 500)")
     p.add_argument("--chains", type=int, default=None, help="chains (default 4)")
     p.add_argument(
+        "--target-accept",
+        type=float,
+        default=None,
+        metavar="P",
+        help="NUTS target acceptance in (0.5, 1) (default 0.85; higher for hard posteriors)",
+    )
+    p.add_argument(
         "--sampler",
         choices=["pymc", "nutpie", "numpyro"],
         default=None,
@@ -62,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             ("draws", args.draws),
             ("tune", args.tune),
             ("chains", args.chains),
+            ("target_accept", args.target_accept),
             ("sampler", args.sampler),
         )
         if v is not None
