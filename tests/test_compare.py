@@ -67,6 +67,9 @@ def test_objective_reductions(sweep_ds):
         "pay_cost_ratio",
         "programme_cost",
         "cam_attrition",
+        "gap_recruits",
+        "partners_enabled",
+        "plans_completed",
     } | {
         f"{v}_{w}"
         for v in (

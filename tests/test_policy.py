@@ -6,8 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 from channelsim.policy import (
+    ACTIVITY_CAP,
+    ACTIVITY_SPLIT,
     BETA_FIELDS,
     EFFECT_FIELDS,
     F_ATTR_RATE,
@@ -184,7 +187,13 @@ def test_z90_is_the_normal_quantile():
 def test_payout_curve_and_scores_hand_worked():
     a = np.array([0.4, 0.5, 0.9, 1.0, 1.5, 3.0])
     np.testing.assert_allclose(mech.payout_curve(a, 0.5, 1.5, 2.0), [0, 0.5, 0.9, 1.0, 1.75, 2.5])
-    np.testing.assert_allclose(mech.payout_slope(a, 1.5, 2.0), [1, 1, 1, 1.5, 1.5, 0])
+    # below the threshold: Phi(z) + thr phi(z) / sd, z = (a - thr) / sd (0.4: z = -2/3)
+    below = norm.cdf(-0.1 / 0.15) + 0.5 * norm.pdf(-0.1 / 0.15) / 0.15
+    np.testing.assert_allclose(
+        mech.payout_slope(a, 0.5, 1.5, 2.0, 0.15), [below, 1, 1, 1.5, 1.5, 0], rtol=1e-12
+    )
+    # far below the threshold the revenue incentive vanishes
+    assert mech.payout_slope(np.array([0.0]), 0.5, 1.5, 2.0, 0.15)[0] < 0.01
     # Gonik: forecast 1.0, actual 1.2 -> 1.1; actual 0.8 -> 0.7
     np.testing.assert_allclose(
         mech.gonik_score(np.array([1.0, 1.0]), np.array([1.2, 0.8])), [1.1, 0.7]
@@ -256,3 +265,49 @@ def test_reference_neutral_effects_leave_every_policy_at_the_status_quo(sim_worl
         np.testing.assert_array_equal(run.state, base.state)
         np.testing.assert_array_equal(run.sales, base.sales)
         np.testing.assert_array_equal(run.commit, base.commit)
+
+
+def test_incumbents_keep_the_status_quos_profile_unless_retrained():
+    from channelsim.policy import F_ATTR_INC, F_RETRAIN_COST
+
+    sq = Policy()
+    chan = Policy(hiring="channel_manager", onboarding="channel")
+    retrain = Policy(
+        onboarding=OnboardingProgramme.preset("channel").replace(retrain_incumbents=True)
+    )
+    packed = pack_policies([sq, chan, retrain], sq, steps_per_quarter=3)
+    sq_skills = np.asarray(sq.hiring.skills) * np.asarray(sq.onboarding.training)
+    np.testing.assert_allclose(packed.skill_inc[1], sq_skills)  # not the channel training
+    np.testing.assert_allclose(
+        packed.skill_new[1],
+        np.asarray(chan.hiring.skills) * np.asarray(chan.onboarding.training),
+    )
+    np.testing.assert_allclose(
+        packed.skill_inc[2], np.asarray(sq.hiring.skills) * np.asarray(retrain.onboarding.training)
+    )
+    # quit hazards: the policy's for its hires, the status quo's for incumbents
+    assert packed.fpar[1, F_ATTR_RATE] < packed.fpar[1, F_ATTR_INC]
+    assert packed.fpar[1, F_ATTR_INC] == packed.fpar[0, F_ATTR_RATE]
+    assert list(packed.fpar[:, F_RETRAIN_COST]) == [0.0, 0.0, 12_000.0]
+    with pytest.raises(PolicyError, match="retrain_incumbents"):
+        OnboardingProgramme(retrain_incumbents="yes")
+
+
+def test_activity_split_and_targets_are_plan_fields():
+    plan = CompensationPlan()
+    assert plan.activity_split == ACTIVITY_SPLIT
+    custom = plan.replace(activity_split=((1.0, 0.0, 0.0),) * 4, activity_targets=(2.0, 1.0, 1.0))
+    packed = pack_policies([Policy(), Policy(compensation=custom)], Policy(), 3)
+    np.testing.assert_allclose(packed.split[0], np.asarray(ACTIVITY_SPLIT))
+    np.testing.assert_allclose(packed.split[1], np.tile([1.0, 0.0, 0.0], (4, 1)))
+    assert CompensationPlan.from_dict(custom.to_dict()) == custom
+    with pytest.raises(PolicyError) as err:
+        CompensationPlan(activity_split=((0.5, 0.5, 0.5),) * 4, activity_targets=(1.0, 0.0, 1.0))
+    text = str(err.value)
+    assert "activity_split" in text and "activity_targets[1]" in text
+    # the activity score: results against targets, capped at ACTIVITY_CAP, split-weighted
+    s = mech.activity_score(
+        np.array([0.65, 5.0]), np.array([0.0, 0.7]), np.array([0.5, 0.0]),
+        (0.65, 0.7, 0.5), np.array([0.6, 0.3, 0.1]), ACTIVITY_CAP,
+    )  # fmt: skip
+    np.testing.assert_allclose(s, [0.6 + 0.1, 0.6 * 2.0 + 0.3])

@@ -19,7 +19,16 @@ from channelsim.simulate import (
 from channelsim.world import expected_sales, generate, initial_state
 
 # variables computed from discrete outcomes only: equal exactly between numba and numpy
-EXACT = ("share_at_quota", "coverage_index", "share_mature", "active_partners", "cam_attrition")
+EXACT = (
+    "share_at_quota",
+    "coverage_index",
+    "share_mature",
+    "active_partners",
+    "cam_attrition",
+    "gap_recruits",
+    "partners_enabled",
+    "plans_completed",
+)
 
 
 def assert_same_results(a, b, rtol=1e-9):
@@ -56,6 +65,38 @@ def test_numba_equals_numpy_reference_quarterly_and_sampled(sim_world_q, warm_ke
     kw = {"n_paths": 3, "n_steps": 8, "seed": 9, "progress": False, "effects": effects}
     assert_same_results(
         simulate(sim_world_q, grid, **kw), simulate(sim_world_q, grid, engine="numpy", **kw)
+    )
+
+
+def test_numba_equals_numpy_for_the_seat_and_results_mechanisms(sim_world, warm_kernels):
+    """The CAM in the seat (incumbents vs hires, retraining), pay for results (activity
+    split and targets), the payout slope below a threshold and partner business plans with
+    strong effects: numba == numpy, and the mechanisms do move the outcomes."""
+    from channelsim.policy import CompensationPlan, OnboardingProgramme
+    from channelsim.world import QuotaRule
+
+    retrain = OnboardingProgramme.preset("channel").replace(retrain_incumbents=True)
+    plan = CompensationPlan.preset("territory_building").replace(
+        threshold=0.95, activity_split=((0.2, 0.3, 0.5),) * 4, activity_targets=(0.3, 0.5, 0.2)
+    )
+    pols = [
+        Policy(hiring="channel_manager", onboarding=retrain),
+        Policy(compensation=plan),
+        Policy(compensation="maturity_shift", kpi="maturity_based",
+               quota=QuotaRule(kind="forecast", stretch=0.6)),
+    ]  # fmt: skip
+    effects = EffectSizes(plan_rate=2.0, plan_advance=2.0, plan_dormancy=-2.0, attainment_sd=0.3)
+    kw = {"n_paths": 4, "n_steps": 24, "seed": 17, "progress": False, "effects": effects}
+    a = simulate(sim_world, pols, by_territory=True, **kw)
+    b = simulate(sim_world, pols, by_territory=True, engine="numpy", **kw)
+    assert_same_results(a, b)
+    plans = a["plans_completed"].sum(("path", "quarter", "territory")).values
+    assert plans.min() > 0 and len(np.unique(plans)) == len(plans)
+    cost0 = a["programme_cost"].isel(quarter=0).sum(("path", "territory"))
+    # retraining: 12,000 per incumbent seat in the first quarter
+    assert (
+        float(cost0.sel(policy=1) - cost0.sel(policy=0))
+        > 0.8 * 12_000 * 4 * sim_world.n_territories
     )
 
 

@@ -114,6 +114,7 @@ class Purpose(IntEnum):
     ATTRITION = 10  #: CAM quits (entity = territory)
     TIMING = 11  #: timing-game pull-forward (entity = territory)
     HIRE = 12  #: vacancy / time-to-fill draws (entity = territory)
+    PLAN = 13  #: partner business plan completed (entity = partner)
 
 
 def _u64(x) -> np.ndarray:

@@ -19,6 +19,7 @@ from channelsim.data._book import Book
 from channelsim.data._errors import BookValidationError, BookWarning, Problem
 from channelsim.data._load import load_book
 from channelsim.data._mapping import MappingError, parse_mapping_pairs
+from channelsim.data._quota_fit import QuotaFit, fit_quota_rule, territory_quarter_sales
 
 __all__ = [
     "Book",
@@ -26,7 +27,10 @@ __all__ = [
     "BookWarning",
     "MappingError",
     "Problem",
+    "QuotaFit",
     "SqlQuery",
+    "fit_quota_rule",
     "load_book",
     "parse_mapping_pairs",
+    "territory_quarter_sales",
 ]

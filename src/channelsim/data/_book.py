@@ -22,6 +22,7 @@ from channelsim.data._matrices import (
     panel_arrays,
 )
 from channelsim.data._periods import period_labels
+from channelsim.data._quota_fit import QuotaFit, fit_quota_rule
 from channelsim.data._serial import (
     BookFiles,
     hash_tables,
@@ -96,6 +97,7 @@ class Book:
         self._fy = int(fiscal_year_start_month)
         self._source = str(source)
         self._warnings = tuple(warnings)
+        self._quota_fit: QuotaFit | None = None
 
     # ----------------------------------------------------------------- tables and settings
     @property
@@ -286,6 +288,14 @@ class Book:
     def summary_text(self) -> str:
         """A short header about the book followed by :meth:`summary` as text."""
         return summary_text(self)
+
+    def quota_fit(self) -> QuotaFit:
+        """The status quo's quota rule fitted to the territory-quarter table (least squares;
+        the default ratchet only without quotas). See
+        :func:`channelsim.data.fit_quota_rule`."""
+        if self._quota_fit is None:
+            self._quota_fit = fit_quota_rule(self)
+        return self._quota_fit
 
     # ---------------------------------------------------------------- identity and I/O
     def _settings(self) -> dict:

@@ -174,6 +174,7 @@ def summary_text(book: Book) -> str:
             f"quarters:    {len(quarters)} territory-quarters ({', '.join(qcols)}), "
             f"{quarters['quarter'].min()} to {quarters['quarter'].max()}"
         )
+    lines.append(f"quota rule:  {book.quota_fit().describe()}")
     if book.warnings:
         lines.append(f"warnings:    {len(book.warnings)}")
     table = summary_table(book)

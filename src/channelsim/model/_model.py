@@ -353,6 +353,9 @@ class ChannelModel:
         include_exited : bool
             Keep partners that exited before the end of the book (in state ``exited``).
         quota_rule : channelsim.world.QuotaRule, optional
+            Default: the status quo's rule fitted to the book's quotas
+            (:meth:`channelsim.data.Book.quota_fit`; the default ratchet, with a warning,
+            only without quotas).
 
         Returns
         -------

@@ -12,21 +12,28 @@ Unseen groups (semantics, also in docs/model.md):
 * an **unseen partner** (``extra_partners``) gets ``kappa ~ N(0, sd_kappa)`` per draw, like
   a recruit, in the state and territory given (default: the first stage).
 
-Depends on numpy, pandas and :mod:`channelsim.world` (never PyMC).
+The status quo's **quota rule** is the ratchet fitted to the book's territory-quarter table
+(:meth:`channelsim.data.Book.quota_fit`, least squares); a book without quotas gets the
+default ratchet, with a :class:`~channelsim.data.BookWarning`.
+
+Depends on numpy, pandas, :mod:`channelsim.data` and :mod:`channelsim.world` (never PyMC).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from channelsim.calendar import FiscalCalendar
+from channelsim.data import BookWarning
 from channelsim.model._data import ModelData
 from channelsim.model._posterior import HYPER_NAMES, transition_matrix
 from channelsim.world import QuotaRule, World, draw_indices, expected_sales, initial_state
 
-__all__ = ["build_world", "select_draws"]
+__all__ = ["build_world", "select_draws", "status_quo_quota_rule"]
 
 _WORLD_FIELDS = (
     "a_stage",
@@ -74,6 +81,22 @@ def _last_quota(book, data: ModelData) -> np.ndarray | None:
     if not set(data.territory_ids) <= set(last.index.astype(str)):
         return None
     return np.array([float(last[t]) for t in data.territory_ids])
+
+
+def status_quo_quota_rule(book) -> QuotaRule:
+    """The book's quota rule: the ratchet fitted to its territory-quarter table
+    (:meth:`channelsim.data.Book.quota_fit`); without quotas, the default ratchet, with a
+    warning."""
+    fit = book.quota_fit()
+    if not fit.fitted:
+        warnings.warn(
+            f"status quo quota rule: {fit.note}; using the default ratchet "
+            f"(growth {fit.growth:g}, up {fit.up:g}, down {fit.down:g})",
+            BookWarning,
+            stacklevel=3,
+        )
+        return QuotaRule()
+    return QuotaRule(growth=fit.growth, up=fit.up, down=fit.down)
 
 
 def build_world(
@@ -170,7 +193,7 @@ def build_world(
         steps_per_quarter=data.steps_per_quarter,
         fiscal_year_start_month=data.fiscal_year_start_month,
         origin_step=data.N,
-        quota_rule=quota_rule or QuotaRule(),
+        quota_rule=quota_rule or status_quo_quota_rule(book),
         last_quota=last_quota,
     )
     if new_t:

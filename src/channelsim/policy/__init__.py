@@ -17,6 +17,7 @@ from channelsim.policy._grid import (
     SampleParameter,
 )
 from channelsim.policy._levers import (
+    ACTIVITY_CAP,
     ACTIVITY_SPLIT,
     QUOTA_PRESETS,
     TASKS,
@@ -31,11 +32,19 @@ from channelsim.policy._mechanisms import (
     BASE_OTHER_SHARE,
     BASE_TIME_SHARE,
     FORECAST_APE_ZERO,
+    activity_score,
+    advance_mask,
     move_types,
+    payout_slope,
+    plan_eligible_mask,
 )
 from channelsim.policy._outcomes import OUTCOMES, VARIABLES, Z90, Outcome, quarter_variables
 from channelsim.policy._pack import (
     F_ACC,
+    F_ACT_EN,
+    F_ACT_PLAN,
+    F_ACT_REC,
+    F_ATTR_INC,
     F_ATTR_RATE,
     F_CAM_COST,
     F_CAP,
@@ -50,6 +59,7 @@ from channelsim.policy._pack import (
     F_RAMP_START,
     F_RAMP_STEPS,
     F_RATCHET,
+    F_RETRAIN_COST,
     F_TARGET,
     F_THR,
     F_TTF_STEPS,
@@ -62,6 +72,7 @@ from channelsim.policy._pack import (
 from channelsim.policy._policy import LEVERS, POLICY_PRESETS, Policy
 
 __all__ = [
+    "ACTIVITY_CAP",
     "ACTIVITY_SPLIT",
     "BASE_OTHER_SHARE",
     "BASE_TIME_SHARE",
@@ -71,6 +82,10 @@ __all__ = [
     "EFFECT_FIELDS",
     "FORECAST_APE_ZERO",
     "F_ACC",
+    "F_ACT_EN",
+    "F_ACT_PLAN",
+    "F_ACT_REC",
+    "F_ATTR_INC",
     "F_ATTR_RATE",
     "F_CAM_COST",
     "F_CAP",
@@ -85,6 +100,7 @@ __all__ = [
     "F_RAMP_START",
     "F_RAMP_STEPS",
     "F_RATCHET",
+    "F_RETRAIN_COST",
     "F_TARGET",
     "F_THR",
     "F_TTF_STEPS",
@@ -116,8 +132,12 @@ __all__ = [
     "PolicyHooks",
     "SampleParameter",
     "Trace",
+    "activity_score",
+    "advance_mask",
     "move_types",
     "pack_policies",
+    "payout_slope",
+    "plan_eligible_mask",
     "quarter_variables",
     "quota_label",
     "quota_preset",

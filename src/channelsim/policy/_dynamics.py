@@ -35,8 +35,13 @@ import numpy as np
 from channelsim import rng
 from channelsim.policy import _mechanisms as mech
 from channelsim.policy._effects import EffectSizes
+from channelsim.policy._levers import ACTIVITY_CAP
 from channelsim.policy._pack import (
     F_ACC,
+    F_ACT_EN,
+    F_ACT_PLAN,
+    F_ACT_REC,
+    F_ATTR_INC,
     F_ATTR_RATE,
     F_CAM_COST,
     F_CAP,
@@ -47,11 +52,11 @@ from channelsim.policy._pack import (
     F_RAMP_START,
     F_RAMP_STEPS,
     F_RATCHET,
+    F_RETRAIN_COST,
     F_TARGET,
     F_THR,
     F_TTF_STEPS,
     F_VS,
-    SPLIT,
     PackedPolicies,
 )
 from channelsim.rng import Purpose
@@ -77,18 +82,22 @@ QUARTER_FIELDS = (
     "belief",
     "belief_sd",
     "shift",
+    "gap_recruits",
+    "enabled",
+    "plans",
 )
 
 
 @dataclass
 class Trace:
     """The status quo's effort (path, territory, step, task), forecast pay weight (path,
-    territory, step) and timing pull (path, territory, quarter), which other policies'
-    offsets are taken against."""
+    territory, step), timing pull (path, territory, quarter) and partner business-plan flags
+    (path, partner, step), which other policies' offsets are taken against."""
 
     effort: np.ndarray
     forecast_weight: np.ndarray
     pull: np.ndarray
+    plan: np.ndarray
 
 
 class PolicyHooks(ProcessHooks):
@@ -133,6 +142,7 @@ class PolicyHooks(ProcessHooks):
         self.kpi = packed.kpi[0]
         self.comp = packed.comp[0]
         self.comp_sq = packed.comp[1]
+        self.split = packed.split[0]
         self.kpi_sq = packed.kpi[1]
         self.effects = effects
         self.reference = reference
@@ -156,6 +166,13 @@ class PolicyHooks(ProcessHooks):
             active[w.stage_names.index("dormant")] = False
         self.active_mask = active
         self.move_types = mech.move_types(w.stage_names)
+        self.plan_ok = mech.plan_eligible_mask(w.stage_names).astype(bool)
+        self.adv_ok = mech.advance_mask(w.stage_names).astype(bool)
+        self.entity = ctx["entity"]
+        self.birth = ctx["birth_step"]
+        self.plan = np.zeros((n_paths, self.territory.size), dtype=np.int8)
+        self.rate_step = self.effects.plan_rate * (3.0 / self.spq)
+        self.sel = [self.territory == t for t in range(T)]
         self.target = w.target_partners
         shape = (n_paths, T)
         self.filled = np.ones(shape, dtype=bool)
@@ -173,7 +190,6 @@ class PolicyHooks(ProcessHooks):
             "adj",
             "carry",
             "wpay",
-            "capsum",
             "filled_steps",
             "quits",
             "hires",
@@ -181,12 +197,18 @@ class PolicyHooks(ProcessHooks):
             "mean_q",
             "var_q",
             "commit_q",
+            "n_gap",
+            "n_enabled",
+            "n_plans",
         ):
             setattr(self, name, np.zeros(shape))
         self.record = {k: np.zeros((n_paths, T, Q)) for k in QUARTER_FIELDS}
         if self.reference is None:
             self.trace = Trace(
-                np.zeros((n_paths, T, J, 5)), np.zeros((n_paths, T, J)), np.zeros((n_paths, T, Q))
+                np.zeros((n_paths, T, J, 5)),
+                np.zeros((n_paths, T, J)),
+                np.zeros((n_paths, T, Q)),
+                np.zeros((n_paths, self.territory.size, J), dtype=np.int8),
             )
 
     def _counts(self, st):
@@ -208,17 +230,18 @@ class PolicyHooks(ProcessHooks):
         m = mech.maturity_of(self.eng_prev, self.target)
         if self.cal.quarter_start[j]:
             self.plan_mat = m
-        slope = mech.payout_slope(self.a_proj, fp[F_ACC], fp[F_CAP])
+        slope = mech.payout_slope(self.a_proj, fp[F_THR], fp[F_ACC], fp[F_CAP], ef.attainment_sd)
         keep = 1.0 - ef.ratchet_discount * fp[F_RATCHET]
+        self.gap = (self.eng_prev < self.target).astype(np.float64)  # a gap in the plan
         w = mech.pay_weights(
-            self.kpi[m], self.comp[m], SPLIT[m], fp[F_VS], fp[F_GONIK], slope, keep
+            self.kpi[m], self.comp[m], self.split[m], fp[F_VS], fp[F_GONIK], slope, keep, self.gap
         )
         prod = np.where(self.newprof[..., None], self.skill_new, self.skill_inc)
         cap = np.where(self.filled, mech.ramp(self.tenure, fp[F_RAMP_STEPS], fp[F_RAMP_START]), 0.0)
         e = mech.effort(w, prod, cap, ef.effort_sensitivity)
+        self.p_plan = mech.plan_probability(e[..., 2], self.rate_step)
         prem = 1.0 + fp[F_PREMIUM] * self.newprof
         self.wpay = self.wpay + self.filled * prem
-        self.capsum = self.capsum + cap * prem
         self.filled_steps = self.filled_steps + self.filled
         if self.reference is None:
             self.trace.effort[:, :, j] = e
@@ -278,12 +301,42 @@ class PolicyHooks(ProcessHooks):
         self.record["shift"][:, :, q] = self.shift_q
         self.record["belief_sd"][:, :, q] = self.belief_sd_q
 
+    def _plans(self, j: int, state) -> np.ndarray:
+        """Complete business plans for step ``j`` (eligible partners without one, keyed
+        ``PLAN``); returns the plan flag minus the status quo's, per partner."""
+        safe = np.where(state >= 0, state, self.exited)
+        pidx = np.arange(state.shape[0])[:, None]
+        u = rng.uniform(
+            rng.key(self.seed, Purpose.PLAN, self.paths[:, None], self.entity[None, :], j)
+        ).reshape(state.shape)
+        p = self.p_plan[pidx, self.territory[None, :]]
+        new = (state >= 0) & self.plan_ok[safe] & (self.plan == 0) & (u < p)
+        self.plan = np.where(new, 1, self.plan).astype(np.int8)
+        for t in range(self.T):
+            self.n_plans[:, t] = self.n_plans[:, t] + new[:, self.sel[t]].sum(1)
+        if self.reference is None:
+            self.trace.plan[:, :, j] = self.plan
+            return np.zeros(state.shape)
+        return self.plan.astype(np.float64) - self.reference.plan[:, :, j]
+
     def transition_probs(self, j: int, probs, state):
+        diff = self._plans(j, state)
+        self.prev_state = state
         safe = np.where(state >= 0, state, 0)
         types = self.move_types[safe]  # (path, n, K)
         pidx = np.arange(probs.shape[0])[:, None]
         factors = self.factors[pidx, self.territory[None, :]]
         flag = self.flag[pidx, self.territory[None, :]]
+        ef = self.effects
+        has = (diff != 0.0) & (ef.plan_advance != 0.0 or ef.plan_dormancy != 0.0)
+        if has.any():
+            g = np.ones(factors.shape)
+            ga = np.exp(ef.plan_advance * diff)
+            g[..., mech.MOVE_ADVANCE_EARLY] = ga
+            g[..., mech.MOVE_ADVANCE_LATE] = ga
+            g[..., mech.MOVE_DORMANT] = np.exp(ef.plan_dormancy * diff)
+            factors = np.where(has[..., None], factors * g, factors)
+            flag = flag | has
         return mech.modify_transition_probs(probs, types, factors, flag)
 
     def recruit_rate(self, j: int, rate):
@@ -303,6 +356,14 @@ class PolicyHooks(ProcessHooks):
         self.qsales = self.qsales + step_sales
         eng, act = self._counts(state)
         self.eng_prev = eng
+        # results: partners advanced from onboarding, recruits into plan gaps
+        prev = self.prev_state
+        adv = (prev == 0) & self.adv_ok[np.where(state >= 0, state, self.exited)]
+        joined = (self.birth == j)[None, :] & (state >= 0)
+        for t in range(T):
+            sel = self.sel[t]
+            self.n_enabled[:, t] = self.n_enabled[:, t] + adv[:, sel].sum(1)
+            self.n_gap[:, t] = self.n_gap[:, t] + joined[:, sel].sum(1) * self.gap[:, t]
         q = cal.quarter[j]
         L = cal.quarter_len[q]
         last = j == cal.n_steps - 1 or cal.quarter[j + 1] != q
@@ -341,7 +402,10 @@ class PolicyHooks(ProcessHooks):
         u_fill = rng.open_uniform(rng.key(self.seed, Purpose.HIRE, pidx, terr, j))
         u_quit = u_quit.reshape(n_paths, self.T)
         u_fill = u_fill.reshape(n_paths, self.T)
-        h = mech.attrition_probability(self.a_proj, fp[F_ATTR_RATE], ef.attrition_attainment)
+        # the CAM in the seat: a hire under the policy quits at its profile's rate, an
+        # incumbent at the status quo's
+        rate = np.where(self.newprof, fp[F_ATTR_RATE], fp[F_ATTR_INC])
+        h = mech.attrition_probability(self.a_proj, rate, ef.attrition_attainment)
         was = self.filled
         quit = was & (u_quit < h)
         self.tenure = np.where(was & ~quit, self.tenure + 1, self.tenure)
@@ -373,11 +437,21 @@ class PolicyHooks(ProcessHooks):
             + cm[..., 2] * mech.forecast_score(ape)
         )
         inner = inner + fp[F_GONIK] * mech.gonik_score(c, a)
+        score = mech.activity_score(
+            self.n_gap,
+            self.n_enabled,
+            self.n_plans,
+            (fp[F_ACT_REC] * frac, fp[F_ACT_EN] * frac, fp[F_ACT_PLAN] * frac),
+            self.split[self.plan_mat],
+            ACTIVITY_CAP,
+        )
         base = fp[F_TARGET] * frac
-        pay = base * ((self.wpay / L) * inner + vs * cm[..., 1] * (self.capsum / L))
+        pay = base * ((self.wpay / L) * inner + vs * cm[..., 1] * ((self.wpay / L) * score))
         cost = self.hires * fp[F_HIRE_COST] + frac * (
             fp[F_CAM_COST] * (self.filled_steps / L) + fp[F_KPI_COST]
         )
+        if q == 0:  # retraining the incumbents (0 without it)
+            cost = cost + fp[F_RETRAIN_COST]
         rec = self.record
         rec["revenue"][:, :, q] = booked
         rec["quota"][:, :, q] = quota
@@ -390,10 +464,13 @@ class PolicyHooks(ProcessHooks):
         rec["pay"][:, :, q] = pay
         rec["cost"][:, :, q] = cost
         rec["quits"][:, :, q] = self.quits
+        rec["gap_recruits"][:, :, q] = self.n_gap
+        rec["enabled"][:, :, q] = self.n_enabled
+        rec["plans"][:, :, q] = self.n_plans
         self.qsales = np.zeros_like(self.qsales)
         self.adj = self.carry
         self.carry = np.zeros_like(self.carry)
-        for name in ("wpay", "capsum", "filled_steps", "quits", "hires"):
+        for name in ("wpay", "filled_steps", "quits", "hires", "n_gap", "n_enabled", "n_plans"):
             setattr(self, name, np.zeros_like(self.qsales))
 
     def quarter_end(self, q: int, sales):

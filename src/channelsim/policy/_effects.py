@@ -61,7 +61,7 @@ class EffectSizes:
         On log sales amounts per unit ``Δe_co_sell`` (the co-sell lift). Assumption: 0.2.
         Calibration check (``docs/simulator.md``): with the defaults, the full channel
         programme (channel-manager hiring and onboarding, maturity-based KPIs and pay)
-        costs about 2% of revenue in year 1 and adds about 10% in year 3 on the example
+        costs about 3% of revenue in year 1 and adds about 13% in year 3 on the example
         world, the order of the +6-9% that Rao et al. (2021, JMR) measured for
         activity-based pay.
     forecast_noise : float
@@ -105,6 +105,33 @@ class EffectSizes:
     attrition_attainment : float >= 0
         CAM quit hazard scales by ``exp(attrition_attainment * max(0, 1 - attainment))``.
         Assumption: 1.5 (a CAM at 50% attainment quits about twice as often).
+    attainment_sd : float > 0
+        The CAM's uncertainty about the quarter's final attainment (sd, in attainment
+        units) when judging the revenue payout below its threshold: the payout slope there
+        is the probability-weighted value of crossing the threshold,
+        ``Phi(z) + threshold phi(z) / attainment_sd`` with ``z = (a - threshold) /
+        attainment_sd`` (:func:`~channelsim.policy.payout_slope`), so a CAM far below the
+        threshold works as if unpaid for revenue. Shapes effort, not an offset. Assumption:
+        0.15 (the example world's territory-quarter sales vary by about 15-25% around
+        their expectation).
+
+    Partner business plans (a per-partner flag, raised by development effort; the plans
+    the status quo's CAMs complete are in the world's history, so the flag acts through the
+    difference between the policy's flag and the status quo's for the same partner):
+
+    plan_rate : float >= 0
+        Hazard per partner-month of completing a business plan with an eligible partner (a
+        selling stage other than dormant, no plan yet), per unit of develop effort
+        ``e_develop``: ``P(plan in a step) = 1 - exp(-plan_rate x months per step x
+        e_develop)``. Shapes the results counted (and paid), not an offset. Assumption:
+        0.25 (a status-quo CAM completes about 0.5 plans per territory-quarter on the
+        example world, some 10% of its partners a year).
+    plan_advance : float
+        On the logit of advancing (from any stage) per unit ``plan - plan_status_quo``.
+        Assumption: 0.4 (partners with a joint business plan progress faster).
+    plan_dormancy : float
+        On the logit of going dormant per unit ``plan - plan_status_quo``. Assumption:
+        -0.5 (a plan keeps the partner engaged).
 
     Examples
     --------
@@ -132,6 +159,10 @@ class EffectSizes:
     timing_discount: float = 0.07
     timing_window: float = 0.10
     attrition_attainment: float = 1.5
+    attainment_sd: float = 0.15
+    plan_rate: float = 0.25
+    plan_advance: float = 0.4
+    plan_dormancy: float = -0.5
 
     def __post_init__(self):
         problems = []
@@ -156,7 +187,8 @@ class EffectSizes:
 
     @classmethod
     def neutral(cls) -> EffectSizes:
-        """Every offset (the betas and ``pull_forward``) at zero: policies leave partner
+        """Every offset (the betas, the business-plan effects and ``pull_forward``) at zero:
+        policies leave partner
         states, sales and commits at the status quo's."""
         return cls(**{name: 0.0 for name in BETA_FIELDS})
 
@@ -184,6 +216,8 @@ EFFECT_BOUNDS: dict[str, tuple[float, float]] = {
     "timing_discount": (0.0, 0.99),
     "timing_window": (1e-6, 0.99),
     "attrition_attainment": (0.0, 50.0),
+    "attainment_sd": (1e-3, 5.0),
+    "plan_rate": (0.0, 50.0),
     "commit_incentive": (0.0, 50.0),
     "lying_aversion": (1e-6, 50.0),
     "ratchet_commit": (0.0, 50.0),
@@ -203,4 +237,6 @@ BETA_FIELDS: tuple[str, ...] = (
     "signal_develop",
     "commit_incentive",
     "pull_forward",
+    "plan_advance",
+    "plan_dormancy",
 )

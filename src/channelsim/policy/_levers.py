@@ -30,6 +30,7 @@ from channelsim.policy._errors import PolicyError
 from channelsim.world import QuotaRule, WorldError
 
 __all__ = [
+    "ACTIVITY_CAP",
     "ACTIVITY_SPLIT",
     "QUOTA_PRESETS",
     "TASKS",
@@ -54,6 +55,10 @@ ACTIVITY_SPLIT: tuple[tuple[float, float, float], ...] = (
     (0.15, 0.35, 0.50),
     (0.10, 0.30, 0.60),
 )
+
+#: Cap of each activity result's score, in multiples of its target (as the revenue
+#: payout's cap of 2). Assumption.
+ACTIVITY_CAP = 2.0
 
 
 # -- validation helpers ----------------------------------------------------------------------
@@ -242,7 +247,11 @@ HiringProfile._PRESETS = {
 # -- onboarding -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OnboardingProgramme(_Lever):
-    """How new CAMs are onboarded and all CAMs trained.
+    """How new CAMs are onboarded and trained (and, optionally, incumbents retrained).
+
+    The programme belongs to the CAMs it onboards: a CAM hired after the origin ramps and is
+    trained under it; the CAMs in their seats at the origin keep the status quo's training
+    until they leave, unless the programme retrains them (``retrain_incumbents``), at a cost.
 
     Parameters
     ----------
@@ -253,17 +262,27 @@ class OnboardingProgramme(_Lever):
     ramp_start : float in [0, 1]
         Productivity in the first step after hire, as a share of full. Assumption: 0.25.
     training : 5 floats > 0
-        Productivity multipliers per task (:data:`TASKS`) that the programme gives every CAM
-        from the origin (incumbents are retrained). Assumption.
+        Productivity multipliers per task (:data:`TASKS`) that the programme gives the CAMs
+        it onboards. Assumption.
     cost_per_hire : float >= 0
         Onboarding cost of one new CAM. Assumption.
     cost_per_cam_quarter : float >= 0
         Ongoing enablement cost per filled seat and quarter. Assumption.
+    retrain_incumbents : bool
+        Whether the CAMs in their seats at the origin are retrained: they get the
+        programme's ``training`` from the origin (their skills stay the status quo's hiring
+        profile's). Default False: incumbents keep the status quo's training.
+    retrain_cost_per_cam : float >= 0
+        Cost of retraining one incumbent, booked in the first quarter (per territory seat)
+        when ``retrain_incumbents``. Assumption: 12,000 (a two-week programme plus time
+        out of the territory).
 
     Examples
     --------
     >>> OnboardingProgramme.preset("channel").ramp_months
     4.5
+    >>> OnboardingProgramme.preset("channel").replace(retrain_incumbents=True).retrain_incumbents
+    True
     """
 
     name: str = "direct_sales"
@@ -272,6 +291,8 @@ class OnboardingProgramme(_Lever):
     training: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0, 1.0)
     cost_per_hire: float = 8_000.0
     cost_per_cam_quarter: float = 0.0
+    retrain_incumbents: bool = False
+    retrain_cost_per_cam: float = 12_000.0
 
     _KIND = "onboarding programme"
 
@@ -287,6 +308,11 @@ class OnboardingProgramme(_Lever):
         )
         _finite(problems, "cost_per_hire", self.cost_per_hire, lo=0.0, hi=1e9)
         _finite(problems, "cost_per_cam_quarter", self.cost_per_cam_quarter, lo=0.0, hi=1e9)
+        if not isinstance(self.retrain_incumbents, bool):
+            problems.append(
+                f"retrain_incumbents must be true or false, got {self.retrain_incumbents!r}"
+            )
+        _finite(problems, "retrain_cost_per_cam", self.retrain_cost_per_cam, lo=0.0, hi=1e9)
         if problems:
             raise PolicyError(problems, self._KIND)
 
@@ -385,8 +411,13 @@ class CompensationPlan(_Lever):
             a & \\text{threshold} \\le a < 1 \\\\
             1 + \\text{accelerator}\\,(\\min(a, \\text{cap}) - 1) & a \\ge 1 \\end{cases}
 
-    The activity component pays for territory-building work (recruit, enable, develop, split
-    by maturity as in :data:`ACTIVITY_SPLIT`) in proportion to the CAM's working capacity;
+    The activity component pays for the territory-building *results* a KPI scheme counts,
+    per territory-quarter: partners recruited into gaps of the territory plan (while its
+    coverage is below 1), partners advanced from onboarding (to enabled or beyond) and
+    partner business plans completed, each scored against the plan's ``activity_targets``
+    and capped at :data:`ACTIVITY_CAP` times target, then weighted by ``activity_split``
+    (recruit, enable, develop) at the territory's channel maturity:
+    ``sum_k split[m, k] min(cap, results_k / target_k)``;
     the forecast component pays ``max(0, 1 - commit APE / 0.25)``. The optional Gonik bonus
     (Gonik 1978, HBR) pays, in attainment units with commit ``c`` and actual ``a``,
     ``c + 0.5 (a - c)`` when ``a >= c`` and ``c - 1.5 (c - a)`` below, floored at 0: pay
@@ -411,6 +442,14 @@ class CompensationPlan(_Lever):
         Assumption: 2.0.
     gonik : float >= 0
         Gonik forecast bonus as a share of target pay (0: none).
+    activity_split : 4 rows of (recruit, enable, develop)
+        How the activity component is split over the territory-building results at each
+        channel maturity (rows sum to 1). Default :data:`ACTIVITY_SPLIT` (assumption).
+    activity_targets : 3 floats > 0
+        On-target results per territory-quarter: (partners recruited into gaps, partners
+        advanced from onboarding, business plans completed). Assumption: (0.65, 0.7, 0.5),
+        what a status-quo CAM achieves on the example world (0.65, 0.69 and 0.51 per
+        territory-quarter; 6 paths x 36 months, seed 1).
 
     Examples
     --------
@@ -429,6 +468,8 @@ class CompensationPlan(_Lever):
     accelerator: float = 1.5
     cap: float = 2.0
     gonik: float = 0.0
+    activity_split: tuple[tuple[float, ...], ...] = ACTIVITY_SPLIT
+    activity_targets: tuple[float, ...] = (0.65, 0.7, 0.5)
 
     _KIND = "compensation plan"
 
@@ -446,6 +487,16 @@ class CompensationPlan(_Lever):
         _finite(problems, "accelerator", self.accelerator, lo=0.0, hi=10.0)
         _finite(problems, "cap", self.cap, lo=1.0)
         _finite(problems, "gonik", self.gonik, lo=0.0, hi=1.0)
+        object.__setattr__(
+            self,
+            "activity_split",
+            _rows(problems, "activity_split (recruit, enable, develop)", self.activity_split, 3),
+        )
+        object.__setattr__(
+            self,
+            "activity_targets",
+            _vector(problems, "activity_targets", self.activity_targets, 3, lo_open=True),
+        )
         if problems:
             raise PolicyError(problems, self._KIND)
 

@@ -8,6 +8,8 @@ term by term here so the two agree bit for bit wherever a discrete outcome depen
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from channelsim._vocab import MATURITY_THRESHOLDS, STAGES, state_names
@@ -23,6 +25,8 @@ __all__ = [
     "MOVE_NONE",
     "MOVE_REACTIVATE",
     "N_MOVES",
+    "activity_score",
+    "advance_mask",
     "attrition_probability",
     "effort",
     "forecast_score",
@@ -33,6 +37,8 @@ __all__ = [
     "pay_weights",
     "payout_curve",
     "payout_slope",
+    "plan_eligible_mask",
+    "plan_probability",
     "ramp",
     "timing_intensity",
     "transition_offsets",
@@ -52,6 +58,9 @@ BASE_TIME_SHARE = np.array([0.10, 0.15, 0.15, 0.25, 0.10])
 BASE_OTHER_SHARE = 0.25
 #: Commit APE at which the forecast component of pay reaches zero.
 FORECAST_APE_ZERO = 0.25
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def move_types(stage_names) -> np.ndarray:
@@ -107,14 +116,36 @@ def payout_curve(a, threshold, accelerator, cap):
     return np.where(a < threshold, 0.0, np.where(a < 1.0, a, above))
 
 
-def payout_slope(a, accelerator, cap):
-    """Marginal revenue payout a CAM sees at projected attainment ``a``: 1 below 100%, the
-    accelerator from 100% to the cap, 0 above the cap."""
+def payout_slope(a, threshold, accelerator, cap, sd):
+    """Marginal revenue payout a CAM sees at projected attainment ``a``.
+
+    The accelerator from 100% to the cap, 0 above the cap, 1 from the threshold to 100%,
+    and below the threshold the probability-weighted value of crossing it: with the
+    quarter's final attainment ``A ~ N(a, sd^2)`` the expected payout is about ``P(A >=
+    thr) (E[A | A >= thr])``, whose derivative in ``a`` is
+
+    .. math::
+
+        \\Phi(z) + \\text{thr}\\,\\varphi(z) / \\text{sd}, \\qquad z = (a - \\text{thr}) / \\text{sd}
+
+    (the chance of being paid at the margin, plus the jump from 0 to ``thr`` times the
+    density of crossing). A CAM far below the threshold sees almost no revenue incentive.
+
+    Examples
+    --------
+    >>> [round(float(x), 3) for x in payout_slope([0.0, 0.45, 0.8, 1.2], 0.5, 1.5, 2.0, 0.15)]
+    [0.006, 1.627, 1.0, 1.5]
+    """
     a = np.asarray(a, dtype=np.float64)
-    return np.where(a >= cap, 0.0, np.where(a >= 1.0, accelerator, 1.0))
+    z = (a - threshold) / sd
+    dens = np.exp(-0.5 * (z * z)) * _INV_SQRT2PI
+    cross = 0.5 * (1.0 + _erf(z / _SQRT2)) + threshold * dens / sd
+    return np.where(
+        a >= cap, 0.0, np.where(a >= 1.0, accelerator, np.where(a >= threshold, 1.0, cross))
+    )
 
 
-def pay_weights(kpi_row, comp_row, split_row, vs, gonik, slope, ratchet_keep):
+def pay_weights(kpi_row, comp_row, split_row, vs, gonik, slope, ratchet_keep, gap=1.0):
     """Pay weight of each task.
 
     .. math::
@@ -124,17 +155,64 @@ def pay_weights(kpi_row, comp_row, split_row, vs, gonik, slope, ratchet_keep):
             + \\text{gonik on forecast}
 
     with pay mix ``v``, maturity ``m``, payout slope ``s`` and ratchet keep ``k =
-    1 - ratchet_discount x ratchet strength``.
+    1 - ratchet_discount x ratchet strength``. Activity pay rewards recruits only into gaps
+    of the territory plan: ``gap`` (1 while coverage is below 1, else 0) multiplies the
+    recruit share.
     """
     vs = np.asarray(vs, dtype=np.float64)
     w = (1.0 - vs)[..., None] * kpi_row
     act = vs * comp_row[..., 1]
-    w[..., 0] = w[..., 0] + act * split_row[..., 0]
+    w[..., 0] = w[..., 0] + act * split_row[..., 0] * gap
     w[..., 1] = w[..., 1] + act * split_row[..., 1]
     w[..., 2] = w[..., 2] + act * split_row[..., 2]
     w[..., 3] = w[..., 3] + vs * comp_row[..., 0] * slope * ratchet_keep
     w[..., 4] = w[..., 4] + (vs * comp_row[..., 2] + gonik)
     return w
+
+
+def plan_probability(e_develop, rate_step):
+    """Probability that an eligible partner's business plan is completed in a step:
+    ``1 - exp(-rate_step x e_develop)`` with ``rate_step = plan_rate x months per step``."""
+    return 1.0 - np.exp(-(rate_step * e_develop))
+
+
+def plan_eligible_mask(stage_names) -> np.ndarray:
+    """(state,) 1 for the states in which a partner can get a business plan: every selling
+    stage but ``dormant`` (none in a one-stage world)."""
+    names = state_names(tuple(stage_names))
+    out = np.zeros(len(names), dtype=np.int64)
+    if tuple(stage_names) == STAGES:
+        for i, n in enumerate(STAGES):
+            out[i] = n != "dormant"
+    return out
+
+
+def advance_mask(stage_names) -> np.ndarray:
+    """(state,) 1 for the states a partner leaving ``onboarding`` counts as advanced into
+    (enabled or a later selling stage; a quarterly panel may skip stages)."""
+    names = state_names(tuple(stage_names))
+    out = np.zeros(len(names), dtype=np.int64)
+    if tuple(stage_names) == STAGES:
+        for i, n in enumerate(STAGES):
+            out[i] = n not in ("onboarding", "dormant")
+    return out
+
+
+def activity_score(gaps, enabled, plans, targets, split_row, cap):
+    """The activity component's payout multiple from a quarter's results:
+    ``sum_k split_k min(cap, results_k / target_k)`` over (recruits into gaps, partners
+    advanced from onboarding, plans completed); ``targets`` are per quarter (scaled for a
+    partial one by the caller).
+
+    Examples
+    --------
+    >>> round(float(activity_score(1.0, 3.0, 0.0, (1.0, 1.5, 2.0), np.array([0.6, 0.3, 0.1]), 2.0)), 6)
+    1.2
+    """
+    s0 = split_row[..., 0] * np.minimum(cap, gaps / targets[0])
+    s1 = split_row[..., 1] * np.minimum(cap, enabled / targets[1])
+    s2 = split_row[..., 2] * np.minimum(cap, plans / targets[2])
+    return s0 + s1 + s2
 
 
 def effort(w, prod, capacity, theta):

@@ -215,6 +215,33 @@ OUTCOMES: dict[str, Outcome] = {
             "CAMs who quit over the horizon",
             territory_reduce="sum",
         ),
+        Outcome(
+            "gap_recruits",
+            "partners recruited into gaps of the territory plan (coverage below 1)",
+            "count",
+            "sum",
+            "max",
+            "partners recruited into plan gaps over the horizon",
+            territory_reduce="sum",
+        ),
+        Outcome(
+            "partners_enabled",
+            "partners advanced from onboarding (to enabled or beyond)",
+            "count",
+            "sum",
+            "max",
+            "partners advanced from onboarding over the horizon",
+            territory_reduce="sum",
+        ),
+        Outcome(
+            "plans_completed",
+            "partner business plans completed",
+            "count",
+            "sum",
+            "max",
+            "partner business plans completed over the horizon",
+            territory_reduce="sum",
+        ),
     )
 }
 #: Outcome variables: name -> (description, units), in the order of the kernel's output axis
@@ -243,7 +270,7 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
     """The :data:`VARIABLES` from records (path, territory, quarter).
 
     ``rec`` holds ``revenue, quota, mean, var, commit, belief_sd, engaged, active, maturity,
-    pay, cost, quits``. Returns (variable, path, quarter, territory) when ``by_territory``,
+    pay, cost, quits, gap_recruits, enabled, plans``. Returns (variable, path, quarter, territory) when ``by_territory``,
     else (variable, path, quarter, 1) with territory totals: sums of revenue, quota, forecast
     mean and variance (territories are independent given the state), commits, partners, pay
     and costs; means over territories of the shares and coverage.
@@ -260,7 +287,8 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
     >>> import numpy as np
     >>> one = np.ones((1, 2, 1))
     >>> rec = dict(revenue=one, quota=one, mean=one, var=one * 0.01, commit=one * 1.1,
-    ...            belief_sd=one * 0.1, engaged=one, active=one, maturity=one * 3, pay=one * 0.1, cost=one, quits=0 * one)
+    ...            belief_sd=one * 0.1, engaged=one, active=one, maturity=one * 3, pay=one * 0.1, cost=one, quits=0 * one,
+    ...            gap_recruits=one, enabled=one, plans=one)
     >>> v = quarter_variables(rec, np.array([2.0, 1.0]), by_territory=False)
     >>> float(v[list(VARIABLES).index("coverage_index"), 0, 0, 0])
     0.75
@@ -272,6 +300,7 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
     eng, act, mat, pay, cost, quits = (
         tr(rec[k]) for k in ("engaged", "active", "maturity", "pay", "cost", "quits")
     )
+    gaps, enabled, plans = (tr(rec[k]) for k in ("gap_recruits", "enabled", "plans"))
     bsd = tr(rec["belief_sd"])
     c_pos = commit > 0
     c_mean = np.where(c_pos, commit * np.exp(0.5 * (bsd * bsd)), 0.0)
@@ -291,6 +320,7 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
         R, quota, mean, var, commit = tot(R), tot(quota), tot(mean), tot(var), tot(commit)
         c_mean, c_var = tot(c_mean), tot(c_var)
         act, pay, cost, quits = tot(act), tot(pay), tot(cost), tot(quits)
+        gaps, enabled, plans = tot(gaps), tot(enabled), tot(plans)
         cov, at_quota, mature = tot(cov) / T, tot(at_quota) / T, tot(mature) / T
     att = np.where(quota > 0, R / np.where(quota > 0, quota, 1.0), np.nan)
     inside = _inside(R, mean, var)
@@ -311,5 +341,8 @@ def quarter_variables(rec: dict, target: np.ndarray, by_territory: bool) -> np.n
         _rel(pay, R),
         cost,
         quits,
+        gaps,
+        enabled,
+        plans,
     ]
     return np.stack(out)

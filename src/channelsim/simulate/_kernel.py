@@ -29,12 +29,20 @@ from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import LMAX, quarter_tables
 from channelsim.simulate._kernel_pack import kernel_buffers, v1, v2, v3, v4
 from channelsim.simulate._kernel_steps import (
+    E_PADV,
+    E_PDORM,
+    E_PRATE,
     FS_APROJ,
+    FS_GAP,
     FS_LASTQ,
     FS_LIFT,
     FS_LVAR,
     FS_LVL,
+    FS_NADV,
+    FS_NGAP,
+    FS_NPLAN,
     FS_POST,
+    FS_PPLAN,
     FS_PSLOPE,
     FS_RFAC,
     FS_STEP,
@@ -63,6 +71,7 @@ from channelsim.simulate._layout import (
     L_A_TERR,
     L_A_TERR_STAGE,
     L_ACTIVE,
+    L_ADVANCE_OK,
     L_CAL_M,
     L_CAL_QUARTER,
     L_CAL_QUARTER_LEN,
@@ -84,6 +93,7 @@ from channelsim.simulate._layout import (
     L_NODES,
     L_PARTNER_STATE,
     L_PARTNER_TERRITORY,
+    L_PLAN_OK,
     L_QKIND,
     L_RECRUIT_RATE,
     L_RHO,
@@ -121,6 +131,7 @@ P_RCOUNT = int(Purpose.RECRUIT_COUNT)
 P_RKAPPA = int(Purpose.RECRUIT_KAPPA)
 P_ATTR = int(Purpose.ATTRITION)
 P_HIRE = int(Purpose.HIRE)
+P_PLAN = int(Purpose.PLAN)
 RBASE = int(RECRUIT_ENTITY_BASE)
 TENURE0 = int(INCUMBENT_TENURE)
 LVAR0 = float(LEVEL_SD0) * float(LEVEL_SD0)
@@ -165,6 +176,7 @@ def run_block(
     trailing0, target = v2(fb, meta, L_TRAILING_SALES), v1(fb, meta, L_TARGET_PARTNERS)
     first_quota = v1(fb, meta, L_FIRST_QUOTA)
     emask, amask = v1(ib, meta, L_ENGAGED), v1(ib, meta, L_ACTIVE)
+    planok, advok = v1(ib, meta, L_PLAN_OK), v1(ib, meta, L_ADVANCE_OK)
     tr_n, tr_to = v3(ib, meta, L_TR_N), v4(ib, meta, L_TR_TO)
     tr_p, tr_type = v4(fb, meta, L_TR_P), v4(ib, meta, L_TR_TYPE)
     nodes, weights = v1(fb, meta, L_NODES), v1(fb, meta, L_WEIGHTS)
@@ -173,7 +185,7 @@ def run_block(
     cal_qlen = v1(ib, meta, L_CAL_QUARTER_LEN)
     skill_new, skill_inc = v2(fb, meta, L_SKILL_NEW), v2(fb, meta, L_SKILL_INC)
     kpi, comp = v3(fb, meta, L_KPI), v3(fb, meta, L_COMP)
-    fpar, split = v2(fb, meta, L_FPAR), v2(fb, meta, L_SPLIT)
+    fpar, split = v2(fb, meta, L_FPAR), v3(fb, meta, L_SPLIT)
     qkind, E = v1(ib, meta, L_QKIND), v1(fb, meta, L_EFFECTS)
     slot_base, slot_cnt = v2(ib, meta, L_SLOT_BASE), v2(ib, meta, L_SLOT_CNT)
     pol = (fpar, skill_new, skill_inc, kpi, comp, split, qkind)  # the packed policies
@@ -203,21 +215,23 @@ def run_block(
         pre_rk = rng.prefix(seed, P_RKAPPA, p)
         pre_attr = rng.prefix(seed, P_ATTR, p)
         pre_hire = rng.prefix(seed, P_HIRE, p)
+        pre_p = rng.prefix(seed, P_PLAN, p)
 
         # partner rows: the origin's partners, then recruits as they enter in any slot
         row_t = np.empty(cap_rows, dtype=np.int64)
         row_out = np.full(cap_rows, -1, dtype=np.int64)
         row_kap = np.empty(cap_rows)
-        row_hk = np.empty((cap_rows, 3), dtype=np.uint64)
+        row_hk = np.empty((cap_rows, 4), dtype=np.uint64)
         ppos = np.empty((cap_rows, S))
         g1 = np.empty((cap_rows, S))
         g2 = np.empty((cap_rows, S))
         st = np.empty((cap_rows, n_sl), dtype=np.int8)
+        bp = np.zeros((cap_rows, n_sl), dtype=np.int8)  # business-plan flags
         live = np.empty(cap_rows, dtype=np.int64)
         rows = (live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st)
         wrow = (sigma_stage, h_stage, h_terr, h_cap)
         for i in range(P):
-            new_row(i, i, p_terr[i], kappa0[d, i], d, wrow, (pre_t, pre_h, pre_a), rows)
+            new_row(i, i, p_terr[i], kappa0[d, i], d, wrow, (pre_t, pre_h, pre_a, pre_p), rows)
             row_out[i] = i
             for sl in range(n_sl):
                 st[i, sl] = p_state[i]
@@ -258,6 +272,7 @@ def run_block(
                 )
         eff = np.zeros((T, n_sl, 5))
         cum = np.zeros((T, K, n_sl, 4))
+        facs = np.ones((T, n_sl, 6))
         for sl in range(n_sl):
             raw_table(d, tr_n, tr_p, cum, sl)
         w = np.empty(5)
@@ -303,12 +318,29 @@ def run_block(
         # the steps' grouped arguments (see partners_step, recruits_step)
         step = (lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post)
         qtab = (W1, W2, Macc, S2acc, Dacc)
-        trw = (cum, tr_n, tr_to, tr_p, tr_type)
+        trw = (cum, tr_n, tr_to, tr_p, tr_type, facs)
+        pplan, nplan, nadv = fs[FS_PPLAN], fs[FS_NPLAN], fs[FS_NADV]
+        pa, pdm = E[E_PADV], E[E_PDORM]
+        plans_p = (bp, pplan, nplan, nadv, planok, advok, pa, pdm, dynamics)
+        plans_r = (
+            bp,
+            pplan,
+            nplan,
+            nadv,
+            planok,
+            advok,
+            pa,
+            pdm,
+            dynamics,
+            fs[FS_GAP],
+            fs[FS_NGAP],
+        )
+        rate_step = E[E_PRATE] * (3.0 / spq)
         work = (w, prod, e)
         masks = (emask, amask)
         scratch = (e1m, e2m, e_done, amt, amt_done, hit, cm_r)
         ps = (ps_sales, ps_state, ps_kappa, ps_eta)
-        keys = (pre_rc, pre_rk, pre_t, pre_h, pre_a)
+        keys = (pre_rc, pre_rk, pre_t, pre_h, pre_a, pre_p)
         slots = (slot_base, slot_cnt)
         tabs = (Tpow, W1, W2, Mrec, S2rec, mu, vq, ex1, ex2, cm1)
 
@@ -322,7 +354,7 @@ def run_block(
             last = j == J - 1 or cal_q[j + 1] != q
             # 1. effort, offsets and transition tables (status quo first)
             if dynamics:
-                start_step(d, qs, E, pol, target, trw, fs, is_, eff, work)
+                start_step(d, qs, E, pol, target, trw, fs, is_, eff, work, rate_step)
             # 2. tables of the quarter's statistical forecast (state and shock of step j - 1)
             do_q = dynamics and qs
             if do_q:
@@ -340,13 +372,13 @@ def run_block(
                         cmt[t, s] = math.exp(lmb[t, s] + step_term[t])
             # 4. partners: moments, transitions, sales
             n_live = partners_step(
-                b, j, d, L, do_q, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
+                b, j, d, L, do_q, pout, n_live, rows, step, qtab, trw, masks, scratch, ps, plans_p
             )
             # 5. recruits
             if R > 0:
                 n_rows, n_live = recruits_step(
                     b, j, d, R, pout, n_rows, n_live, keys, wrow, rate, sd_kappa, slots, rows,
-                    step, masks, ps, n_new,
+                    step, masks, ps, n_new, plans_r,
                 )  # fmt: skip
             if pout >= 0:
                 for t in range(T):

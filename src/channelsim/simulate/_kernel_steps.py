@@ -13,8 +13,13 @@ import math
 import numpy as np
 
 from channelsim.policy import (
+    ACTIVITY_CAP,
     EFFECT_FIELDS,
     F_ACC,
+    F_ACT_EN,
+    F_ACT_PLAN,
+    F_ACT_REC,
+    F_ATTR_INC,
     F_ATTR_RATE,
     F_CAM_COST,
     F_CAP,
@@ -29,34 +34,37 @@ from channelsim.policy import (
     F_RAMP_START,
     F_RAMP_STEPS,
     F_RATCHET,
+    F_RETRAIN_COST,
     F_TARGET,
     F_THR,
     F_TTF_STEPS,
     F_VS,
-    Z90,
 )
 from channelsim.simulate import _forecaster_nb as fnb
 from channelsim.simulate import _mechanisms_nb as mech
 from channelsim.simulate import _rng_nb as rng
 from channelsim.simulate._expected_nb import LMAX, finish, row_constants
-from channelsim.simulate._layout import (
-    V_ACTIVE_PARTNERS,
-    V_ATTAINMENT,
-    V_CAM_ATTRITION,
-    V_COMMIT_APE,
-    V_COMMIT_BIAS,
-    V_COMMIT_COVERAGE,
-    V_COVERAGE_INDEX,
-    V_PAY_COST_RATIO,
-    V_PROGRAMME_COST,
-    V_REVENUE,
-    V_SHARE_AT_QUOTA,
-    V_SHARE_MATURE,
-    V_STAT_APE,
-    V_STAT_BIAS,
-    V_STAT_COVERAGE,
-)
 from channelsim.simulate._numba_config import jit
+from channelsim.simulate._outcomes_nb import (
+    NQ,
+    Q_ACTIVE,
+    Q_CMEAN,
+    Q_COMMIT,
+    Q_COST,
+    Q_CVAR,
+    Q_ENABLED,
+    Q_ENGAGED,
+    Q_GAPS,
+    Q_MATURITY,
+    Q_MEAN,
+    Q_PAY,
+    Q_PLANS,
+    Q_QUITS,
+    Q_QUOTA,
+    Q_REVENUE,
+    Q_VAR,
+    write_variables,
+)
 from channelsim.world import RECRUIT_ENTITY_BASE
 
 __all__ = [
@@ -70,7 +78,6 @@ __all__ = [
     "raw_table",
     "recruits_step",
     "start_step",
-    "write_variables",
 ]
 
 _E = {name: i for i, name in enumerate(EFFECT_FIELDS)}
@@ -94,28 +101,25 @@ E_PULL, E_DISC, E_WIN, E_ATT = (
     _E["timing_window"],
     _E["attrition_attainment"],
 )
+E_ASD = _E["attainment_sd"]
+E_PRATE, E_PADV, E_PDORM = _E["plan_rate"], _E["plan_advance"], _E["plan_dormancy"]
 
 # float state fs[i, t, slot]
 (
-    FS_APROJ, FS_LASTQ, FS_QSALES, FS_ADJ, FS_CARRY, FS_STEP, FS_WPAY, FS_CAPSUM, FS_FILLED,
+    FS_APROJ, FS_LASTQ, FS_QSALES, FS_ADJ, FS_CARRY, FS_STEP, FS_WPAY, FS_NPLAN, FS_FILLED,
     FS_QUITS, FS_HIRES, FS_QUOTA, FS_MEAN, FS_VAR, FS_COMMIT, FS_PULL, FS_DFC, FS_DWFC,
     FS_WFC, FS_RFAC, FS_LIFT, FS_TR0, FS_TR1, FS_TR2, FS_TR3, FS_PSLOPE, FS_PCAP,
     FS_LVL, FS_LVAR, FS_PP, FS_R2, FS_MUF, FS_S2F, FS_POST, FS_COV, FS_DDEV, FS_BSD,
-) = range(37)  # fmt: skip
-NFS = 37
+    FS_GAP, FS_PPLAN, FS_NGAP, FS_NADV,
+) = range(41)  # fmt: skip
+NFS = 41
 # int state is_[i, t, slot]
 (
     IS_FILLED, IS_VAC, IS_TENURE, IS_NEWPROF, IS_ENGPREV, IS_PLANMAT, IS_ENG, IS_ACT, IS_PM,
-    IS_PNEW,
-) = range(10)  # fmt: skip
-NIS = 10
-# the quarter's records tmp[i, t] from which write_variables derives the outcome variables
-(
-    Q_REVENUE, Q_QUOTA, Q_MEAN, Q_VAR, Q_COMMIT, Q_ENGAGED, Q_ACTIVE, Q_MATURITY, Q_PAY, Q_COST,
-    Q_QUITS, Q_CMEAN, Q_CVAR,
-) = range(13)  # fmt: skip
-NQ = 13
-_Z90 = float(Z90)
+    IS_PNEW, IS_PGAP,
+) = range(11)  # fmt: skip
+NIS = 11
+_ACT_CAP = float(ACTIVITY_CAP)
 RBASE = int(RECRUIT_ENTITY_BASE)
 
 
@@ -132,30 +136,37 @@ def raw_table(d, tr_n, tr_p, cum, sl):  # pragma: no cover - numba
 
 
 @jit
-def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no cover - numba
+def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work, rate_step):  # pragma: no cover
     """Effort of every slot (status quo first), offsets against the status quo's, and each
     slot's cumulative transition probabilities (:class:`PolicyHooks.step_start`).
 
-    Effort is a function of (maturity, payout slope, capacity, hiring profile) only; when
-    none changed since the last step the slot keeps its effort, and its offsets and table
+    Effort is a function of (maturity, payout slope, capacity, hiring profile, plan gap)
+    only; when none changed since the last step the slot keeps its effort, and its offsets and table
     are recomputed only when its or the status quo's effort changed (same numbers, less
     work: most steps change nothing). ``pol`` is the packed policies ``(fpar, skill_new,
     skill_inc, kpi, comp, split, qkind)``, ``trw`` the transition tables ``(cum, tr_n, tr_to,
-    tr_p, tr_type)``, ``work`` three scratch vectors of length 5."""
+    tr_p, tr_type, facs)`` (``facs[t, slot]`` the slot's exponentiated offsets by move type),
+    ``work`` three scratch vectors of length 5. Also each slot's gap flag (coverage below 1)
+    and business-plan probability ``1 - exp(-rate_step x e_develop)``."""
     fpar, skill_new, skill_inc, kpi, comp, split, _qkind = pol
-    cum, tr_n, _tr_to, tr_p, tr_type = trw
+    cum, tr_n, _tr_to, tr_p, tr_type, facs = trw
     w, prod, e = work
     T, n_sl = fs.shape[1], fs.shape[2]
     K = cum.shape[1]
     theta = E[E_THETA]
+    asd = E[E_ASD]
     fac = np.empty(6)
     changed = np.empty(n_sl, dtype=np.bool_)
     for t in range(T):
         for sl in range(n_sl):
             m = mech.maturity_code(np.float64(is_[IS_ENGPREV, t, sl]), target[t])
+            gap = 1.0 if np.float64(is_[IS_ENGPREV, t, sl]) < target[t] else 0.0
+            fs[FS_GAP, t, sl] = gap
             if qs:
                 is_[IS_PLANMAT, t, sl] = m
-            slope = mech.payout_slope(fs[FS_APROJ, t, sl], fpar[sl, F_ACC], fpar[sl, F_CAP])
+            slope = mech.payout_slope(
+                fs[FS_APROJ, t, sl], fpar[sl, F_THR], fpar[sl, F_ACC], fpar[sl, F_CAP], asd
+            )
             newp = is_[IS_NEWPROF, t, sl] == 1
             filled = is_[IS_FILLED, t, sl] == 1
             cap = (
@@ -165,13 +176,13 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
             )
             prem = 1.0 + fpar[sl, F_PREMIUM] * (1.0 if newp else 0.0)
             fs[FS_WPAY, t, sl] = fs[FS_WPAY, t, sl] + (1.0 if filled else 0.0) * prem
-            fs[FS_CAPSUM, t, sl] = fs[FS_CAPSUM, t, sl] + cap * prem
             fs[FS_FILLED, t, sl] = fs[FS_FILLED, t, sl] + (1.0 if filled else 0.0)
             same = (
                 is_[IS_PM, t, sl] == m
                 and fs[FS_PSLOPE, t, sl] == slope
                 and fs[FS_PCAP, t, sl] == cap
                 and is_[IS_PNEW, t, sl] == is_[IS_NEWPROF, t, sl]
+                and is_[IS_PGAP, t, sl] == np.int64(gap)
             )
             changed[sl] = not same
             if same:
@@ -180,16 +191,20 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
             fs[FS_PSLOPE, t, sl] = slope
             fs[FS_PCAP, t, sl] = cap
             is_[IS_PNEW, t, sl] = is_[IS_NEWPROF, t, sl]
+            is_[IS_PGAP, t, sl] = np.int64(gap)
             keep = 1.0 - E[E_RDISC] * fpar[sl, F_RATCHET]
             mech.pay_weights(
-                kpi[sl, m], comp[sl, m], split[m], fpar[sl, F_VS], fpar[sl, F_GONIK], slope, keep, w
-            )
+                kpi[sl, m], comp[sl, m], split[sl, m], fpar[sl, F_VS], fpar[sl, F_GONIK], slope, keep,
+                gap, w,
+            )  # fmt: skip
             for k in range(5):
                 prod[k] = skill_new[sl, k] if newp else skill_inc[sl, k]
             mech.effort(w, prod, cap, theta, e)
             for k in range(5):
                 eff[t, sl, k] = e[k]
             fs[FS_WFC, t, sl] = w[4]
+        for sl in range(n_sl):
+            fs[FS_PPLAN, t, sl] = 1.0 - math.exp(-(rate_step * eff[t, sl, 2]))
         for sl in range(n_sl):
             if not (changed[sl] or changed[0]):
                 continue
@@ -210,6 +225,8 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
             fac[3] = fac[1]
             fac[4] = math.exp(o4)
             fac[5] = math.exp(o5)
+            for k in range(6):
+                facs[t, sl, k] = fac[k]
             noff = o1 != 0.0 or o2 != 0.0 or o4 != 0.0 or o5 != 0.0
             fs[FS_RFAC, t, sl] = math.exp(E[E_REC] * d_rec)
             fs[FS_LIFT, t, sl] = math.exp(E[E_CS] * d_cs)
@@ -231,7 +248,7 @@ def start_step(d, qs, E, pol, target, trw, fs, is_, eff, work):  # pragma: no co
 
 @jit
 def partners_step(
-    b, j, d, L, qs, pout, n_live, rows, step, qtab, trw, masks, scratch, ps
+    b, j, d, L, qs, pout, n_live, rows, step, qtab, trw, masks, scratch, ps, plans
 ):  # pragma: no cover - numba
     """Every present partner in every slot: the quarter's expected-sales moments (at a
     quarter's first step, from the state before the transition), the end-of-step transition,
@@ -241,12 +258,19 @@ def partners_step(
     Grouped arguments (see :func:`channelsim.simulate._kernel.run_block`): ``rows`` the
     partner-row arrays, ``step`` the per-territory arrays of the step, ``qtab`` the quarter's
     moment tables and accumulators, ``trw`` the transition tables, ``masks`` the engaged and
-    active state masks, ``scratch`` per-row work arrays, ``ps`` the per-partner outputs."""
+    active state masks, ``scratch`` per-row work arrays, ``ps`` the per-partner outputs,
+    ``plans`` the business-plan state ``(flag[row, slot], probability, plans completed,
+    partners advanced from onboarding, eligible-state mask, advanced-state mask, advance
+    and dormancy effects, dynamics)``: with dynamics, an eligible partner without a plan
+    completes one when its ``PLAN`` uniform falls below the slot's probability, and a plan
+    flag that differs from the status quo's (slot 0) for the same partner moves its
+    transition row (:meth:`channelsim.policy.PolicyHooks.transition_probs`)."""
     live, row_t, row_kap, row_hk, row_out, ppos, g1, g2, st = rows
     lmb, step_term, sig, cmt, lift, _rfac, step_sales, eng_cnt, act_cnt, post = step
     W1, W2, Macc, S2acc, Dacc = qtab
-    cum, tr_n, tr_to, _tr_p, _tr_type = trw
+    cum, tr_n, tr_to, tr_p, tr_type, facs = trw
     emask, amask = masks
+    bp, pplan, nplan, nadv, planok, advok, p_adv, p_dorm, dyn = plans
     e1m, e2m, e_done, amt, amt_done, hit, cm_r = scratch
     ps_sales, ps_state, _ps_kappa, _ps_eta = ps
     n_sl = st.shape[1]
@@ -259,6 +283,7 @@ def partners_step(
         t = row_t[r]
         u_tr = rng.uniform(rng.finish(row_hk[r, 0], j, 0))
         u_h = rng.uniform(rng.finish(row_hk[r, 1], j, 0))
+        u_p = rng.uniform(rng.finish(row_hk[r, 3], j, 0)) if dyn else 1.0
         z_a = 0.0
         z_done = False
         if qs:
@@ -275,6 +300,9 @@ def partners_step(
         cum_t = cum[t]
         tn = tr_n[d, t]
         tto = tr_to[d, t]
+        tp_t = tr_p[d, t]
+        tty_t = tr_type[d, t]
+        bp_r = bp[r]
         lift_t = lift[t]
         sales_t = step_sales[t]
         eng_t = eng_cnt[t]
@@ -304,13 +332,25 @@ def partners_step(
                     macc_t[sl, l] += e1m[s0, l]
                     s2acc_t[sl, l] += e2m[s0, l]
                     dacc_t[sl, l] += e1m[s0, l] * e1m[s0, l]
+            diff = 0
+            if dyn:
+                if bp_r[sl] == 0 and planok[s0] == 1 and u_p < pplan[t, sl]:
+                    bp_r[sl] = 1
+                    nplan[t, sl] += 1.0
+                if p_adv != 0.0 or p_dorm != 0.0:
+                    diff = np.int64(bp_r[sl]) - np.int64(bp_r[0])
             nz = tn[s0]
             s1 = tto[s0, nz - 1]
-            for i in range(nz - 1):
-                if u_tr < cum_t[s0, sl, i]:
-                    s1 = tto[s0, i]
-                    break
+            if diff == 0:
+                for i in range(nz - 1):
+                    if u_tr < cum_t[s0, sl, i]:
+                        s1 = tto[s0, i]
+                        break
+            else:
+                s1 = _plan_move(u_tr, s0, nz, tto, tp_t, tty_t, facs[t, sl], p_adv, p_dorm, diff)
             st_r[sl] = s1
+            if dyn and s0 == 0 and advok[s1] == 1:
+                nadv[t, sl] += 1.0
             if track and sl == pout:
                 ps_state[b, o, j] = s1
             if s1 == EX:
@@ -337,6 +377,37 @@ def partners_step(
 
 
 @jit
+def _plan_move(u, s0, nz, tto, tp, tty, fac, p_adv, p_dorm, diff):  # pragma: no cover - numba
+    """The next state of a partner whose plan flag differs from the status quo's by
+    ``diff``: its transition row weighted by the slot's factors ``fac`` and ``exp(p_adv
+    diff)`` on advances, ``exp(p_dorm diff)`` on dormancy, renormalised (the numpy
+    :func:`channelsim.policy.modify_transition_probs`, same order of operations)."""
+    ga = math.exp(p_adv * np.float64(diff))
+    gd = math.exp(p_dorm * np.float64(diff))
+    Z = 0.0
+    for i in range(nz):
+        ty = tty[s0, i]
+        f = fac[ty]
+        if ty == 1 or ty == 2:
+            f = f * ga
+        elif ty == 4:
+            f = f * gd
+        Z = Z + tp[s0, i] * f
+    c = 0.0
+    for i in range(nz - 1):
+        ty = tty[s0, i]
+        f = fac[ty]
+        if ty == 1 or ty == 2:
+            f = f * ga
+        elif ty == 4:
+            f = f * gd
+        c = c + tp[s0, i] * f / Z
+        if u < c:
+            return tto[s0, i]
+    return tto[s0, nz - 1]
+
+
+@jit
 def recruits_step(
     b,
     j,
@@ -355,21 +426,27 @@ def recruits_step(
     masks,
     ps,
     n_new,
+    plans,
 ):  # pragma: no cover - numba
     """Recruits of step ``j``: one Poisson uniform per territory shared by all slots (each
     with its own rate), slots keyed (step, territory, k); recruits enter at the first stage
     and sell in their first step. Returns ``(n_rows, n_live)``.
 
+    With dynamics, each slot's recruits count as recruits into plan gaps while its
+    territory's coverage was below 1 at the step's start (``FS_GAP``; ``plans`` as in
+    :func:`partners_step` plus the gap flags and the gap-recruit counts).
+
     ``keys`` are the path's key prefixes ``(recruit count, recruit kappa, transition, hurdle,
-    amount)``, ``wrow`` the World arrays of :func:`new_row`, ``slots`` the output layout
+    amount, plan)``, ``wrow`` the World arrays of :func:`new_row`, ``slots`` the output layout
     ``(slot_base, slot_cnt)``; the other groups as in :func:`partners_step`."""
-    pre_rc, pre_rk, pre_t, pre_h, pre_a = keys
+    pre_rc, pre_rk, pre_t, pre_h, pre_a, pre_p = keys
+    bp, _pplan, _nplan, _nadv, _planok, _advok, _pa, _pd, dyn, gapf, ngap = plans
     slot_base, slot_cnt = slots
     live, _row_t, _row_kap, row_hk, row_out, ppos, g1, _g2, st = rows
     lmb, step_term, sig, cmt, lift, rfac, step_sales, eng_cnt, act_cnt, post = step
     emask, amask = masks
     ps_sales, ps_state, ps_kappa, _ps_eta = ps
-    rkeys = (pre_t, pre_h, pre_a)
+    rkeys = (pre_t, pre_h, pre_a, pre_p)
     T = rate.shape[1]
     n_sl = st.shape[1]
     for t in range(T):
@@ -379,6 +456,8 @@ def recruits_step(
             nn = min(rng.poisson(u_rc, rate[d, t] * rfac[t, sl]), R)
             n_new[sl] = nn
             nmax = max(nmax, nn)
+            if dyn:
+                ngap[t, sl] = ngap[t, sl] + np.float64(nn) * gapf[t, sl]
         for k in range(nmax):
             ent = RBASE + (j << 24) + (t << 8) + k
             kap = sd_kappa[d] * rng.normal(rng.finish(rng.fold(pre_rk, ent), 0, 0))
@@ -397,6 +476,7 @@ def recruits_step(
                 sale0 = math.exp(lmb[t, 0] + kap + step_term[t] + sig[0] * z_a)
             cm0 = g1[r, 0] * cmt[t, 0]
             for sl in range(n_sl):
+                bp[r, sl] = 0
                 if k < n_new[sl]:
                     st[r, sl] = 0
                     post[t, sl] += cm0
@@ -419,15 +499,16 @@ def new_row(r, ent, t, kap, d, wrow, rkeys, rows):  # pragma: no cover - numba
     """Register partner row ``r`` (entity ``ent``): its keys and per-stage constants.
 
     ``wrow`` is ``(sigma_stage, h_stage, h_terr, h_cap)``, ``rkeys`` the key prefixes
-    ``(transition, hurdle, amount)``, ``rows`` the partner-row arrays."""
+    ``(transition, hurdle, amount, plan)``, ``rows`` the partner-row arrays."""
     sigma_stage, h_stage, h_terr, h_cap = wrow
-    pre_t, pre_h, pre_a = rkeys
+    pre_t, pre_h, pre_a, pre_p = rkeys
     _live, row_t, row_kap, row_hk, _row_out, ppos, g1, g2, _st = rows
     row_t[r] = t
     row_kap[r] = kap
     row_hk[r, 0] = rng.fold(pre_t, ent)
     row_hk[r, 1] = rng.fold(pre_h, ent)
     row_hk[r, 2] = rng.fold(pre_a, ent)
+    row_hk[r, 3] = rng.fold(pre_p, ent)
     row_constants(d, t, kap, sigma_stage, h_stage, h_terr, h_cap, ppos[r], g1[r], g2[r])
 
 
@@ -559,7 +640,12 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, pol, fs, is_):  # pragma
                 a = (fs[FS_QSALES, t, sl] + fs[FS_ADJ, t, sl]) / (sq_ * (done / L)) if pos else 1.0
             fs[FS_APROJ, t, sl] = a
             if is_[IS_FILLED, t, sl] == 1:
-                h = mech.attrition_probability(a, fpar[sl, F_ATTR_RATE], E[E_ATT])
+                # the CAM in the seat: a hire quits at the policy's rate, an incumbent at
+                # the status quo's
+                rate = (
+                    fpar[sl, F_ATTR_RATE] if is_[IS_NEWPROF, t, sl] == 1 else fpar[sl, F_ATTR_INC]
+                )
+                h = mech.attrition_probability(a, rate, E[E_ATT])
                 if u_quit < h:
                     is_[IS_FILLED, t, sl] = 0
                     is_[IS_VAC, t, sl] = mech.vacancy_steps(u_fill, fpar[sl, F_TTF_STEPS])
@@ -579,7 +665,7 @@ def close_step(j, done, L, last, pre_attr, pre_hire, E, pol, fs, is_):  # pragma
 def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  # pragma: no cover
     """Pay, programme cost and the outcome variables of quarter ``q`` for every slot;
     shift the ratchet's trailing sales and reset the quarter's accumulators."""
-    fpar, _skill_new, _skill_inc, _kpi, comp, _split, _qkind = pol
+    fpar, _skill_new, _skill_inc, _kpi, comp, split, _qkind = pol
     T, n_sl = fs.shape[1], fs.shape[2]
     frac = L / spq
     for sl in range(n_sl):
@@ -598,6 +684,11 @@ def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  #
                 + comp[sl, pm, 2] * mech.forecast_score(ape)
             )
             inner = inner + fp[F_GONIK] * mech.gonik_score(c, a)
+            # activity pay: the quarter's results against the plan's targets
+            sc0 = split[sl, pm, 0] * min(_ACT_CAP, fs[FS_NGAP, t, sl] / (fp[F_ACT_REC] * frac))
+            sc1 = split[sl, pm, 1] * min(_ACT_CAP, fs[FS_NADV, t, sl] / (fp[F_ACT_EN] * frac))
+            sc2 = split[sl, pm, 2] * min(_ACT_CAP, fs[FS_NPLAN, t, sl] / (fp[F_ACT_PLAN] * frac))
+            score = sc0 + sc1 + sc2
             base = fp[F_TARGET] * frac
             tmp[Q_REVENUE, t] = booked
             tmp[Q_QUOTA, t] = quota
@@ -608,11 +699,18 @@ def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  #
             tmp[Q_ACTIVE, t] = is_[IS_ACT, t, sl]
             tmp[Q_MATURITY, t] = mech.maturity_code(np.float64(is_[IS_ENG, t, sl]), target[t])
             tmp[Q_PAY, t] = base * (
-                (fs[FS_WPAY, t, sl] / L) * inner + vs * comp[sl, pm, 1] * (fs[FS_CAPSUM, t, sl] / L)
+                (fs[FS_WPAY, t, sl] / L) * inner
+                + vs * comp[sl, pm, 1] * ((fs[FS_WPAY, t, sl] / L) * score)
             )
-            tmp[Q_COST, t] = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
+            tmp[Q_GAPS, t] = fs[FS_NGAP, t, sl]
+            tmp[Q_ENABLED, t] = fs[FS_NADV, t, sl]
+            tmp[Q_PLANS, t] = fs[FS_NPLAN, t, sl]
+            cost = fs[FS_HIRES, t, sl] * fp[F_HIRE_COST] + frac * (
                 fp[F_CAM_COST] * (fs[FS_FILLED, t, sl] / L) + fp[F_KPI_COST]
             )
+            if q == 0:  # retraining the incumbents (0 without it)
+                cost = cost + fp[F_RETRAIN_COST]
+            tmp[Q_COST, t] = cost
             tmp[Q_QUITS, t] = fs[FS_QUITS, t, sl]
             cmt = fs[FS_COMMIT, t, sl]
             bsd = fs[FS_BSD, t, sl]
@@ -631,88 +729,10 @@ def close_quarter(q, L, spq, pol, target, fs, is_, by_territory, out_q, tmp):  #
             fs[FS_ADJ, t, sl] = fs[FS_CARRY, t, sl]
             fs[FS_CARRY, t, sl] = 0.0
             fs[FS_WPAY, t, sl] = 0.0
-            fs[FS_CAPSUM, t, sl] = 0.0
+            fs[FS_NPLAN, t, sl] = 0.0
+            fs[FS_NGAP, t, sl] = 0.0
+            fs[FS_NADV, t, sl] = 0.0
             fs[FS_FILLED, t, sl] = 0.0
             fs[FS_QUITS, t, sl] = 0.0
             fs[FS_HIRES, t, sl] = 0.0
         write_variables(out_q[:, sl], tmp, target, by_territory)
-
-
-@jit
-def _rel(x, revenue):  # pragma: no cover - numba
-    return x / revenue if revenue > 0 else np.nan
-
-
-@jit
-def _inside(r, mn, vr):  # pragma: no cover - numba
-    """1 if ``r`` is in the moment-matched log-normal 80% interval of ``(mn, vr)``, 0 if
-    not, NaN where ``mn <= 0`` (the numpy ``_inside``)."""
-    if mn > 0:
-        s2 = math.log1p(vr / (mn * mn))
-        mu = math.log(mn) - 0.5 * s2
-        s = math.sqrt(s2)
-        lo = math.exp(mu - _Z90 * s)
-        hi = math.exp(mu + _Z90 * s)
-        return 1.0 if (r >= lo and r <= hi) else 0.0
-    return np.nan
-
-
-@jit
-def write_variables(out, tmp, target, by_territory):  # pragma: no cover - numba
-    """The outcome variables (NV, territory or 1) from the quarter's records ``tmp`` (rows
-    ``Q_*``: revenue, quota, mean, var, commit, engaged, active, maturity, pay, cost, quits,
-    commit interval mean and variance) into the rows ``V_*`` of ``out``; see
-    :func:`channelsim.policy.quarter_variables` (same order of sums)."""
-    T = tmp.shape[1]
-    n_out = T if by_territory else 1
-    for o in range(n_out):
-        lo_t = o if by_territory else 0
-        hi_t = o + 1 if by_territory else T
-        r = tmp[Q_REVENUE, lo_t]
-        qu = tmp[Q_QUOTA, lo_t]
-        mn = tmp[Q_MEAN, lo_t]
-        vr = tmp[Q_VAR, lo_t]
-        cm = tmp[Q_COMMIT, lo_t]
-        ac = tmp[Q_ACTIVE, lo_t]
-        py = tmp[Q_PAY, lo_t]
-        co = tmp[Q_COST, lo_t]
-        qt = tmp[Q_QUITS, lo_t]
-        cmn = tmp[Q_CMEAN, lo_t]
-        cvr = tmp[Q_CVAR, lo_t]
-        cov = min(1.0, tmp[Q_ENGAGED, lo_t] / target[lo_t])
-        atq = 1.0 if tmp[Q_REVENUE, lo_t] >= tmp[Q_QUOTA, lo_t] else 0.0
-        mt = 1.0 if tmp[Q_MATURITY, lo_t] == 3 else 0.0
-        for t in range(lo_t + 1, hi_t):
-            r = r + tmp[Q_REVENUE, t]
-            qu = qu + tmp[Q_QUOTA, t]
-            mn = mn + tmp[Q_MEAN, t]
-            vr = vr + tmp[Q_VAR, t]
-            cm = cm + tmp[Q_COMMIT, t]
-            ac = ac + tmp[Q_ACTIVE, t]
-            py = py + tmp[Q_PAY, t]
-            co = co + tmp[Q_COST, t]
-            qt = qt + tmp[Q_QUITS, t]
-            cmn = cmn + tmp[Q_CMEAN, t]
-            cvr = cvr + tmp[Q_CVAR, t]
-            cov = cov + min(1.0, tmp[Q_ENGAGED, t] / target[t])
-            atq = atq + (1.0 if tmp[Q_REVENUE, t] >= tmp[Q_QUOTA, t] else 0.0)
-            mt = mt + (1.0 if tmp[Q_MATURITY, t] == 3 else 0.0)
-        if not by_territory:
-            cov = cov / T
-            atq = atq / T
-            mt = mt / T
-        out[V_REVENUE, o] = r
-        out[V_ATTAINMENT, o] = r / qu if qu > 0 else np.nan
-        out[V_SHARE_AT_QUOTA, o] = atq
-        out[V_STAT_APE, o] = abs(_rel(mn - r, r))
-        out[V_STAT_BIAS, o] = _rel(mn - r, r)
-        out[V_STAT_COVERAGE, o] = _inside(r, mn, vr)
-        out[V_COMMIT_APE, o] = abs(_rel(cm - r, r))
-        out[V_COMMIT_BIAS, o] = _rel(cm - r, r)
-        out[V_COMMIT_COVERAGE, o] = _inside(r, cmn, cvr)
-        out[V_COVERAGE_INDEX, o] = cov
-        out[V_SHARE_MATURE, o] = mt
-        out[V_ACTIVE_PARTNERS, o] = ac
-        out[V_PAY_COST_RATIO, o] = _rel(py, r)
-        out[V_PROGRAMME_COST, o] = co
-        out[V_CAM_ATTRITION, o] = qt

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from channelsim.policy import SPLIT, VARIABLES, move_types
+from channelsim.policy import VARIABLES, advance_mask, move_types, plan_eligible_mask
 from channelsim.world import HERMITE_NODES, HERMITE_WEIGHTS, engaged_stage_mask
 
 #: Buffer kinds (column 0 of ``meta``).
@@ -84,6 +84,8 @@ FIELDS: tuple[Field, ...] = (
     _f("tr_to", I, 4, "derived", "(D, T, K, K) their target states, in state order"),
     _f("tr_p", F, 4, "derived", "(D, T, K, K) their probabilities"),
     _f("tr_type", I, 4, "derived", "(D, T, K, K) their move types"),
+    _f("plan_ok", I, 1, "derived", "(K,) 1 for the states a business plan can be made in"),
+    _f("advance_ok", I, 1, "derived", "(K,) 1 for the states leaving onboarding advances to"),
     _f("nodes", F, 1, "derived", "Gauss-Hermite nodes"),
     _f("weights", F, 1, "derived", "Gauss-Hermite weights"),
     _f("cal_m", I, 1, "calendar", "(J,) steps from the origin", "m"),
@@ -96,7 +98,7 @@ FIELDS: tuple[Field, ...] = (
     _f("kpi", F, 3, "policy", "(N, 4, 5)"),
     _f("comp", F, 3, "policy", "(N, 4, 3)"),
     _f("fpar", F, 2, "policy", "(N, NF) columns channelsim.policy.F_*"),
-    _f("split", F, 2, "policy", "(4, 3) channelsim.policy.SPLIT"),
+    _f("split", F, 3, "policy", "(N, 4, 3) the plans' activity splits"),
     _f("qkind", I, 1, "policy", "(N,) quota rule kind"),
     _f("effects", F, 1, "effects", "(n effects,) EffectSizes.to_array()"),
     _f("slot_base", I, 2, "slots", "(J, T) first output row of a step's recruit slots"),
@@ -161,6 +163,8 @@ def world_arrays(world) -> dict[str, np.ndarray]:
         "tr_to": tr_to,
         "tr_p": np.take_along_axis(world.trans, tr_to, axis=-1),
         "tr_type": np.take_along_axis(np.broadcast_to(mt, world.trans.shape), tr_to, axis=-1),
+        "plan_ok": plan_eligible_mask(world.stage_names),
+        "advance_ok": advance_mask(world.stage_names),
         "nodes": HERMITE_NODES,
         "weights": HERMITE_WEIGHTS,
     }
@@ -181,7 +185,7 @@ def kernel_inputs(world, calendar, packed, effects, slot_base, slot_cnt) -> dict
         if f.source == "calendar":
             out[f.name] = getattr(calendar, f.attr)
         elif f.source == "policy":
-            out[f.name] = SPLIT if f.name == "split" else getattr(packed, f.attr)
+            out[f.name] = getattr(packed, f.attr)
     out["effects"] = effects
     out["slot_base"] = slot_base
     out["slot_cnt"] = slot_cnt

@@ -28,6 +28,8 @@ _TH0, _TH1, _TH2 = MATURITY_THRESHOLDS
 _B0, _B1, _B2, _B3, _B4 = (float(x) for x in BASE_TIME_SHARE)
 _BO = float(BASE_OTHER_SHARE)
 _APE0 = float(FORECAST_APE_ZERO)
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @jit(inline="always")
@@ -53,21 +55,26 @@ def payout_curve(a, threshold, accelerator, cap):  # pragma: no cover - numba
 
 
 @jit(inline="always")
-def payout_slope(a, accelerator, cap):  # pragma: no cover - numba
+def payout_slope(a, threshold, accelerator, cap, sd):  # pragma: no cover - numba
+    """See the numpy :func:`channelsim.policy.payout_slope` (same order of operations)."""
     if a >= cap:
         return 0.0
     if a >= 1.0:
         return accelerator
-    return 1.0
+    if a >= threshold:
+        return 1.0
+    z = (a - threshold) / sd
+    dens = math.exp(-0.5 * (z * z)) * _INV_SQRT2PI
+    return 0.5 * (1.0 + math.erf(z / _SQRT2)) + threshold * dens / sd
 
 
 @jit(inline="always")
-def pay_weights(kpi_row, comp_row, split_row, vs, gonik, slope, keep, w):  # pragma: no cover
+def pay_weights(kpi_row, comp_row, split_row, vs, gonik, slope, keep, gap, w):  # pragma: no cover
     """Fill ``w`` (5,) with the pay weights; see the numpy :func:`pay_weights`."""
     for k in range(5):
         w[k] = (1.0 - vs) * kpi_row[k]
     act = vs * comp_row[1]
-    w[0] = w[0] + act * split_row[0]
+    w[0] = w[0] + act * split_row[0] * gap
     w[1] = w[1] + act * split_row[1]
     w[2] = w[2] + act * split_row[2]
     w[3] = w[3] + vs * comp_row[0] * slope * keep
