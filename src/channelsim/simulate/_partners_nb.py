@@ -21,6 +21,7 @@ _P_RKAPPA = int(Purpose.RECRUIT_KAPPA)
 _P_ATTR = int(Purpose.ATTRITION)
 _P_HIRE = int(Purpose.HIRE)
 _P_COMMIT = int(Purpose.COMMIT)
+_P_PLAN = int(Purpose.PLAN)
 _RBASE = int(RECRUIT_ENTITY_BASE)
 
 
@@ -44,9 +45,9 @@ def recruit_counts(paths, draws, seed, rate, n_steps, slots):  # pragma: no cove
 def rng_only(paths, seed, n_partners, n_territories, n_steps, n_recruits):  # pragma: no cover
     """Draw every random number a kernel path consumes and nothing else.
 
-    Per partner-step: the transition and hurdle uniforms and the amount normal; per
-    territory-step: the recruit-count uniform, the shock normal, the attrition and hiring
-    uniforms; per quarter and territory the commit normal; per recruit its capability
+    Per partner-step: the transition, hurdle and business-plan uniforms and the amount
+    normal; per territory-step: the recruit-count uniform, the shock normal, the attrition
+    and hiring uniforms; per quarter and territory the commit normal; per recruit its capability
     normal (``n_recruits`` per path). Returns a checksum per path (so nothing is optimised
     away).
     """
@@ -62,12 +63,14 @@ def rng_only(paths, seed, n_partners, n_territories, n_steps, n_recruits):  # pr
         pf = rng.prefix(seed, _P_HIRE, p)
         pc = rng.prefix(seed, _P_COMMIT, p)
         pk = rng.prefix(seed, _P_RKAPPA, p)
+        pp = rng.prefix(seed, _P_PLAN, p)
         acc = 0.0
         for j in range(n_steps):
             for i in range(n_partners):
                 acc += rng.uniform(rng.finish(rng.fold(pt, i), j, 0))
                 acc += rng.uniform(rng.finish(rng.fold(ph, i), j, 0))
                 acc += rng.normal(rng.finish(rng.fold(pa, i), j, 0))
+                acc += rng.uniform(rng.finish(rng.fold(pp, i), j, 0))
             for t in range(n_territories):
                 acc += rng.uniform(rng.finish(rng.fold(pr, t), j, 0))
                 acc += rng.normal(rng.finish(rng.fold(ps, t), j, 0))
