@@ -43,6 +43,12 @@ def register(sub) -> None:
         default=None,
         help="NUTS implementation (default pymc; nutpie and numpyro must be installed)",
     )
+    p.add_argument(
+        "--territory-dynamics",
+        choices=["ar1", "statespace"],
+        default=None,
+        help="territory time state: ar1 (default) or statespace (docs/model.md section 8)",
+    )
     add_seed_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -63,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
             ("tune", args.tune),
             ("chains", args.chains),
             ("sampler", args.sampler),
+            ("territory_dynamics", args.territory_dynamics),
         )
         if v is not None
     }
@@ -80,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     print(repr(book))
     print(
         f"fitting: sampler {config.sampler}, {config.chains} chains x {config.draws} draws "
-        f"({config.tune} tuning), seed {args.seed}",
+        f"({config.tune} tuning), territory dynamics {config.territory_dynamics}, "
+        f"seed {args.seed}",
         flush=True,
     )
     model = ChannelModel(config)
