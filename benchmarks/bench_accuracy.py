@@ -28,7 +28,8 @@ per window (on ``--warm-dataset``, default the example book) and reports each on
 Prints one table per dataset and level, then as its last line one JSON object.
 
 Run: ``python benchmarks/bench_accuracy.py [--datasets example,us_employment,aus_arrivals]
-[--windows 3] [--draws 200] [--fit approx|nuts] [--warm-compare]``.
+[--windows 3] [--draws 200] [--fit approx|nuts] [--dynamics ar1|statespace] [--horizon H]
+[--stride S] [--warm-compare]``.
 """
 
 from __future__ import annotations
@@ -317,6 +318,16 @@ def main(argv=None) -> int:
     p.add_argument("--warm-compare", action="store_true", help="cold vs warm NUTS refits")
     p.add_argument("--warm-dataset", default="example", help="dataset of --warm-compare")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--dynamics",
+        choices=["ar1", "statespace"],
+        default="ar1",
+        help="channelsim's territory_dynamics (default ar1)",
+    )
+    p.add_argument(
+        "--horizon", type=int, default=None, help="steps per window (default per dataset)"
+    )
+    p.add_argument("--stride", type=int, default=None, help="steps between origins (= horizon)")
     args = p.parse_args(argv)
 
     from channelsim.forecast import backtest, backtest_origins, model_fitter
@@ -328,13 +339,20 @@ def main(argv=None) -> int:
         book, oracle, cfg = load_dataset(name, args.seed)
         windows = cfg.get("windows", args.windows)
         fit = cfg.get("fit", args.fit)
-        horizon = cfg["horizon"]
+        horizon = args.horizon or cfg["horizon"]
         season = 4 * book.steps_per_quarter
-        fitter = model_fitter(fit, draws=args.draws, advi_steps=args.advi_steps, tune=args.tune)
+        fitter = model_fitter(
+            fit,
+            draws=args.draws,
+            advi_steps=args.advi_steps,
+            tune=args.tune,
+            territory_dynamics=args.dynamics,
+        )
         res = backtest(
             book,
             windows=windows,
             horizon=horizon,
+            stride=args.stride,
             draws=args.draws,
             seed=args.seed,
             fitter=fitter,
@@ -347,7 +365,7 @@ def main(argv=None) -> int:
         t_peers = 0.0
         if not args.no_peers:
             t1 = time.perf_counter()
-            origins = backtest_origins(book, windows, horizon)
+            origins = backtest_origins(book, windows, horizon, stride=args.stride)
             peers, notes = peer_records(book, records, origins, season, args.mint_max, args.ets_max)
             records = _with_peers(records, peers)
             t_peers = time.perf_counter() - t1
@@ -367,6 +385,7 @@ def main(argv=None) -> int:
             "windows": windows,
             "horizon": horizon,
             "fit": fit,
+            "dynamics": args.dynamics,
             "model_s": round(t_model, 1),
             "peers_s": round(t_peers, 1),
             "load_1min": os.getloadavg()[0],
@@ -376,7 +395,8 @@ def main(argv=None) -> int:
         print(
             f"\n## {name}: {info['partners']} partners, {info['territories']} territories, "
             f"{info['periods']} periods ({book.freq}); {windows} window(s) x {horizon} steps; "
-            f"channelsim fit {fit}; {info['model_s']} s model, {info['peers_s']} s peers; "
+            f"channelsim fit {fit} ({args.dynamics}); {info['model_s']} s model, "
+            f"{info['peers_s']} s peers; "
             f"load {info['load_1min']:.1f}"
         )
         for n_ in notes:

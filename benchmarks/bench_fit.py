@@ -4,13 +4,14 @@ Prints, per sampler: wall time (compile separate), min bulk ESS, min bulk ESS pe
 wall time, max R-hat and divergences, over every stored parameter of the fitted world
 (per-partner capabilities and per-step shocks included). The last line is one JSON object
 with the keys ``default_sampler``, ``default_wall_s``, ``compile_s``, ``min_ess_bulk``,
-``min_ess_per_s``, ``max_rhat``, ``divergences`` and ``<sampler>_min_ess_per_s`` for each
-sampler tried.
+``min_ess_tail``, ``peak_mem_mib``, ``territory_dynamics``, ``min_ess_per_s``, ``max_rhat``,
+``divergences`` and ``<sampler>_min_ess_per_s`` for each sampler tried.
 
 Usage::
 
     python benchmarks/bench_fit.py [--samplers pymc,nutpie] [--draws 1000] [--tune 500]
                                    [--chains 4] [--seed 1] [--book example|N_PARTNERS]
+                                   [--dynamics ar1|statespace]
 
 ``--book 5000`` fits a ``make_book(40, 5000, 36)`` book instead and reports peak memory
 (resident set size of this process and its sampler workers).
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--book", default="example")
+    ap.add_argument("--dynamics", choices=["ar1", "statespace"], default="ar1")
     args = ap.parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"book: {book!r}", flush=True)
     print(
         f"settings: draws={args.draws} tune={args.tune} chains={args.chains} "
-        f"cores={os.cpu_count()}",
+        f"cores={os.cpu_count()} territory_dynamics={args.dynamics}",
         flush=True,
     )
     results = {}
@@ -108,6 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
             tune=args.tune,
             chains=args.chains,
             progressbar=False,
+            territory_dynamics=args.dynamics,
         )
         t0 = time.perf_counter()
         with PeakMemory() as mem, warnings.catch_warnings():
@@ -143,6 +146,9 @@ def main(argv: list[str] | None = None) -> dict:
         "default_wall_s": default["wall_s"],
         "compile_s": default["compile_s"],
         "min_ess_bulk": default["min_ess_bulk"],
+        "min_ess_tail": default["min_ess_tail"],
+        "peak_mem_mib": default["peak_mem_mib"],
+        "territory_dynamics": args.dynamics,
         "min_ess_per_s": default["min_ess_per_s"],
         "max_rhat": default["max_rhat"],
         "divergences": default["divergences"],

@@ -142,11 +142,21 @@ def test_example_book_recovery(tmp_path):
     assert diag.max_rhat <= 1.01
 
 
-def run_sbc(n_worlds: int, book_shape: tuple[int, int, int], draws: int, tune: int) -> dict:
+def run_sbc(
+    n_worlds: int,
+    book_shape: tuple[int, int, int],
+    draws: int,
+    tune: int,
+    territory_dynamics: str = "ar1",
+) -> dict:
     """Fit ``n_worlds`` prior worlds; rank p-values per family and the fits' diagnostics."""
     from channelsim.model import ChannelModel, DiagnosticsWarning, make_prior_book
-    from channelsim.model._assemble import POPULATION_VARS
+    from channelsim.model._assemble import POPULATION_VARS, STATESPACE_DIMS
     from channelsim.model._sbc import chi2_uniformity, sbc_ranks
+
+    names = POPULATION_VARS
+    if territory_dynamics == "statespace":
+        names = (*POPULATION_VARS, *(n for n, d in STATESPACE_DIMS.items() if not d))
 
     ranks: dict[str, list[np.ndarray]] = {}
     fits = []
@@ -155,7 +165,12 @@ def run_sbc(n_worlds: int, book_shape: tuple[int, int, int], draws: int, tune: i
         seed = 1000 + k
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book, _, truth = make_prior_book(*book_shape, seed=seed, amount_location=8.0)
+            book, _, truth = make_prior_book(
+                *book_shape,
+                seed=seed,
+                amount_location=8.0,
+                territory_dynamics=territory_dynamics,
+            )
         model = ChannelModel(
             draws=draws,
             tune=tune,
@@ -163,6 +178,7 @@ def run_sbc(n_worlds: int, book_shape: tuple[int, int, int], draws: int, tune: i
             target_accept=0.9,
             amount_location=8.0,
             progressbar=False,
+            territory_dynamics=territory_dynamics,
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DiagnosticsWarning)
@@ -177,9 +193,7 @@ def run_sbc(n_worlds: int, book_shape: tuple[int, int, int], draws: int, tune: i
                 "wall_s": model.fit_info["wall_s"],
             }
         )
-        r = sbc_ranks(
-            model.idata.posterior, truth, n_draws=RANK_DRAWS, seed=seed, names=POPULATION_VARS
-        )
+        r = sbc_ranks(model.idata.posterior, truth, n_draws=RANK_DRAWS, seed=seed, names=names)
         for name, v in r.items():
             ranks.setdefault(name, []).append(np.asarray(v))
     pvals = {
@@ -218,6 +232,18 @@ def _check_sbc(summary: dict, tmp_path: Path, name: str) -> None:
 def test_sbc_ranks_are_uniform(tmp_path):
     assert N_WORLDS >= 10
     _check_sbc(run_sbc(N_WORLDS, (3, 20, 18), draws=200, tune=300), tmp_path, "sbc.json")
+
+
+@pytest.mark.ci
+def test_sbc_statespace_ranks_are_uniform(tmp_path):
+    """The same check for ``territory_dynamics="statespace"`` books drawn from its priors,
+    the state-space scales (``phi``, ``sigma_level``, ``sigma_trend``, ``sigma_season``,
+    ``sd_season_terr``) ranked as families of their own (no commits in these books)."""
+    assert N_WORLDS >= 10
+    summary = run_sbc(N_WORLDS, (3, 20, 24), draws=200, tune=300, territory_dynamics="statespace")
+    _check_sbc(summary, tmp_path, "sbc_statespace.json")
+    ss = {"phi", "sigma_level", "sigma_trend", "sigma_season", "sd_season_terr"}
+    assert ss <= set(summary["p_values"])
 
 
 @pytest.mark.slow

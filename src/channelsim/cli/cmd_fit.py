@@ -50,6 +50,12 @@ def register(sub) -> None:
         default=None,
         help="NUTS implementation (default pymc; nutpie and numpyro must be installed)",
     )
+    p.add_argument(
+        "--territory-dynamics",
+        choices=["ar1", "statespace"],
+        default=None,
+        help="territory time state: ar1 (default) or statespace (docs/model.md section 8)",
+    )
     add_seed_argument(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -71,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             ("chains", args.chains),
             ("target_accept", args.target_accept),
             ("sampler", args.sampler),
+            ("territory_dynamics", args.territory_dynamics),
         )
         if v is not None
     }
@@ -88,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     print(repr(book))
     print(
         f"fitting: sampler {config.sampler}, {config.chains} chains x {config.draws} draws "
-        f"({config.tune} tuning), seed {args.seed}",
+        f"({config.tune} tuning), territory dynamics {config.territory_dynamics}, "
+        f"seed {args.seed}",
         flush=True,
     )
     model = ChannelModel(config)

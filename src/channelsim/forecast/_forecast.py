@@ -5,7 +5,11 @@ one path of the status-quo generative process is run forward from the state at t
 book: end-of-step transitions (advance, dormancy, reactivation, exit), the AR(1) territory
 shock and each partner's hurdle and log-normal amount, and optionally new recruits. The
 dynamics are never written here: paths come from the simulator's partner mode
-(:mod:`channelsim.simulate`), see :func:`simulate_paths`.
+(:mod:`channelsim.simulate`), see :func:`simulate_paths`. A world with state-space territory
+dynamics (``World.time_dynamics``) runs with its time state at zero and each partner's sales
+are multiplied by ``exp`` of the territory's state path drawn forward from the origin
+(:meth:`channelsim.world.TerritoryStateSpace.paths`), which equals the process exactly
+because the time state only scales positive amounts.
 
 Every level is a sum of the same partner draws, so for every draw a territory equals the sum of
 its partners (and of its ``<territory>/new`` recruits row when recruits are on), a channel
@@ -14,7 +18,7 @@ maturity level the sum of its territories, and the total the sum of all territor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -198,7 +202,9 @@ def simulate_paths(
 
     This is the one place the forecast touches the dynamics: it calls the simulator's partner
     mode :func:`channelsim.simulate.simulate_partners` (under the status quo it equals the
-    numpy specification :func:`channelsim.world.generate` on the same seed).
+    numpy specification :func:`channelsim.world.generate` on the same seed), and for a world
+    with ``time_dynamics`` multiplies the sales by ``exp`` of the territory state path (module
+    docstring).
 
     Parameters
     ----------
@@ -226,18 +232,27 @@ def simulate_paths(
     """
     seed = normalize_seed(seed)
     draw = draw_indices(world.n_draws, draws)
+    dyn = world.time_dynamics
+    base = world if dyn is None else replace(world, time_dynamics=None)
     res = simulate_partners(
-        world, int(n_steps), seed=int(seed), recruit=bool(recruit), draws=draw, progress=progress
+        base, int(n_steps), seed=int(seed), recruit=bool(recruit), draws=draw, progress=progress
     )
     P, T = world.n_partners, world.n_territories
     sales = np.asarray(res.sales, dtype=np.float64)
+    backend = "simulate.simulate_partners"
+    if dyn is not None:
+        # the time state only scales a territory's positive amounts (module docstring of
+        # channelsim.world._statespace): run it at zero, then multiply by exp(x) per step
+        x = dyn.paths(int(n_steps), seed=int(seed), paths=np.arange(draw.size), draw=draw)
+        sales *= np.exp(x[:, np.asarray(res.territory, dtype=np.int64), :])
+        backend += " x statespace"
     new = None
     if recruit:
         if sales.shape[1] > P:
             new = _collapse_recruits(sales[:, P:], np.asarray(res.territory)[P:], T)
         else:
             new = np.zeros((sales.shape[0], T, int(n_steps)))
-    return PartnerPaths(np.ascontiguousarray(sales[:, :P]), new, draw, "simulate.simulate_partners")
+    return PartnerPaths(np.ascontiguousarray(sales[:, :P]), new, draw, backend)
 
 
 # ------------------------------------------------------------------------- the forecast

@@ -15,7 +15,8 @@ fitted model's world without refitting:
   periods: ``eta`` is carried through the ``k`` newer periods by its AR(1) law,
   ``eta_k = rho^k eta_0 + sigma_eta sqrt(sum_{i<k} rho^(2i)) z`` per draw, so the newer
   actuals inform the forecast through the partners' states, not through the shocks. Refit to
-  use them fully;
+  use them fully. A state-space world's territory state is carried the same way, by its own
+  law (:meth:`channelsim.world.TerritoryStateSpace.advance`);
 * trailing four quarters' sales come from the newer actuals (with the calendar's one
   fallback for short histories); the origin moves to the period
   after them.
@@ -167,9 +168,13 @@ def world_from_newer_actuals(model, newer, *, draws=None, seed: int = 0):
         )
         z = np.random.default_rng([int(seed), 104729]).standard_normal(eta.shape)
         eta = rho**k_new * eta + sd * z
+    dyn = world.time_dynamics
+    if dyn is not None and k_new > 0:  # state-space: the state carried by its own law
+        dyn = dyn.advance(k_new, np.random.default_rng([int(seed), 104729]))
     trailing = _trailing(combined, world.territory_ids)
     return replace(
         world,
+        time_dynamics=dyn,
         partner_state=state,
         partner_territory=territory,
         eta_last=eta,

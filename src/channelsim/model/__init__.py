@@ -14,7 +14,7 @@ from channelsim.model._config import DEFAULT_SAMPLER, SAMPLERS, ModelConfig, Mod
 from channelsim.model._diagnostics import Diagnostics, DiagnosticsWarning
 from channelsim.model._io import ModelFileError
 from channelsim.model._model import ChannelModel, NotFittedError
-from channelsim.model._priors import Priors
+from channelsim.model._priors import Priors, StateSpacePriors
 from channelsim.model._sbc import draw_prior_world, make_prior_book
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "Priors",
+    "StateSpacePriors",
     "draw_prior_world",
     "make_prior_book",
 ]

@@ -17,7 +17,15 @@ from channelsim.model._commits import draw_commit_params, expected_for_commits
 from channelsim.model._data import ModelData
 from channelsim.model._posterior import HYPER_NAMES, lifecycle_world_draws, sales_world_draws
 
-__all__ = ["POPULATION_VARS", "POSTERIOR_DIMS", "assemble_posterior", "flat_draws"]
+__all__ = [
+    "POPULATION_VARS",
+    "POSTERIOR_DIMS",
+    "STATESPACE_DIMS",
+    "assemble_posterior",
+    "flat_draws",
+    "population_vars",
+    "posterior_dims",
+]
 
 #: Dims (after chain, draw) of every stored posterior variable.
 POSTERIOR_DIMS: dict[str, tuple[str, ...]] = {
@@ -50,6 +58,28 @@ POSTERIOR_DIMS: dict[str, tuple[str, ...]] = {
     "mu_recruit": (),
     "sd_recruit": (),
 }
+
+#: What a state-space fit stores instead of ``trend``, ``rho`` and ``sigma_eta``: the
+#: dynamics' scales and the smoothed state during the book's last step; ``eta`` holds the
+#: smoothed time state ``level + delta`` (docs/model.md section 8).
+STATESPACE_DIMS: dict[str, tuple[str, ...]] = {
+    "phi": (),
+    "sigma_level": (),
+    "sigma_trend": (),
+    "sigma_season": (),
+    "sd_season_terr": (),
+    "ss_state": ("territory", "ss_component"),
+}
+
+
+def posterior_dims(statespace: bool) -> dict[str, tuple[str, ...]]:
+    """Stored variables and their dims, for an AR(1) or a state-space fit."""
+    if not statespace:
+        return POSTERIOR_DIMS
+    out = {k: v for k, v in POSTERIOR_DIMS.items() if k not in ("trend", "rho", "sigma_eta")}
+    out.update(STATESPACE_DIMS)
+    return out
+
 
 #: Population-level parameters (what recovery and calibration compare with the truth).
 POPULATION_VARS: tuple[str, ...] = (
@@ -108,14 +138,25 @@ def assemble_posterior(
     life = lifecycle_world_draws(l_flat, data)
     par.update(life)
     par["move_logit"] = life["move_base"][:, None, :] + life.pop("trans_offset")
+    statespace = "phi" in par
     le = expected_for_commits(par, data)
     par["commit_bias"], par["commit_sd"] = draw_commit_params(le, data.commit_log, priors, rng)
     coords = coords_for(data)
+    if statespace:
+        k = par["ss_state"].shape[-1]
+        coords["ss_component"] = ["level", "trend", *(f"season_dev_lag{i}" for i in range(k - 2))]
     variables = {}
-    for name, dims in POSTERIOR_DIMS.items():
+    for name, dims in posterior_dims(statespace).items():
         arr = np.asarray(par[name], dtype=np.float64)
         variables[name] = (("chain", "draw", *dims), arr.reshape(C, Dr, *arr.shape[1:]))
     return xr.Dataset(
         variables,
         coords={"chain": np.arange(C), "draw": np.arange(Dr), **coords},
     )
+
+
+def population_vars(posterior) -> tuple[str, ...]:
+    """:data:`POPULATION_VARS` present in ``posterior``, plus the state-space scales."""
+    names = [v for v in POPULATION_VARS if v in posterior]
+    names += [v for v in STATESPACE_DIMS if v in posterior and not STATESPACE_DIMS[v]]
+    return tuple(names)

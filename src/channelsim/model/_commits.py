@@ -38,7 +38,7 @@ import pandas as pd
 
 from channelsim.calendar import season_index
 from channelsim.model._data import ModelData
-from channelsim.world import World, expected_sales
+from channelsim.world import TerritoryStateSpace, World, expected_sales
 
 __all__ = ["draw_commit_params", "expected_for_commits", "world_for_expectation"]
 
@@ -49,8 +49,9 @@ def world_for_expectation(par: dict, data: ModelData) -> World:
     State and calendar fields are placeholders: callers pass the state explicitly to
     :func:`~channelsim.world.expected_sales`.
     """
-    D = par["rho"].shape[0]
+    D = par["a_stage"].shape[0]
     T = data.T
+    zero = np.zeros(D)
     return World(
         a_stage=par["a_stage"],
         a_terr=par["a_terr"],
@@ -62,16 +63,16 @@ def world_for_expectation(par: dict, data: ModelData) -> World:
         sd_kappa=par["sd_kappa"],
         kappa=par["kappa"],
         season=par["season"],
-        trend=par["trend"],
-        rho=par["rho"],
-        sigma_eta=par["sigma_eta"],
+        trend=par.get("trend", np.zeros((D, T))),
+        rho=par.get("rho", zero),
+        sigma_eta=par.get("sigma_eta", zero),
         trans=par["trans"],
         recruit_rate=par["recruit_rate"],
         commit_bias=par.get("commit_bias", np.zeros(D)),
         commit_sd=par.get("commit_sd", np.ones(D)),
         partner_territory=np.zeros(data.P, dtype=np.int64),
         partner_state=np.zeros(data.P, dtype=np.int64),
-        eta_last=par["eta"][:, :, -1],
+        eta_last=par["eta"][:, :, -1] if "rho" in par else np.zeros((D, T)),
         trailing_sales=np.ones((T, 4)),
         target_partners=np.maximum(data.target_partners, 1.0),
         partner_ids=data.partner_ids,
@@ -89,11 +90,13 @@ def expected_for_commits(par: dict, data: ModelData, max_bytes: float = 2e8) -> 
     The state is the book's state during the step before the quarter, with each draw's
     capabilities and shock; chunks of draws bound the memory.
     """
-    D = par["rho"].shape[0]
+    D = par["a_stage"].shape[0]
     Q = data.commit_t.size
     out = np.empty((D, Q))
     if Q == 0:
         return out
+    if "phi" in par:
+        return _expected_statespace(par, data, out, max_bytes)
     world = world_for_expectation(par, data)
     spq = data.steps_per_quarter
     S = data.S
@@ -198,3 +201,56 @@ def draw_commit_params(
     _, prec_d, lin_d = terms(sd**2)
     bias = lin_d / prec_d + rng.standard_normal(D) / np.sqrt(prec_d)
     return bias, sd
+
+
+def _expected_statespace(par: dict, data: ModelData, out: np.ndarray, max_bytes: float):
+    """``log expected_sales`` of each commit row for a state-space fit (exact in the state).
+
+    The time state enters only the amounts, shared by a territory's partners: a quarter's
+    expectation is ``sum_l M_l E[exp(x_l)]``, with ``M_l`` the expectation of step ``l`` with
+    the time state at zero (differences of :func:`~channelsim.world.expected_sales` over the
+    first ``l + 1`` steps of the quarter) and ``E[exp(x_l)] = exp(m_l + v_l / 2)`` the
+    log-normal moment of the state's Gaussian prediction from the draw's smoothed state
+    during the step before the quarter (:meth:`~channelsim.world.TerritoryStateSpace.moments`).
+    """
+    D = out.shape[0]
+    world = world_for_expectation(par, data)
+    dyn = TerritoryStateSpace(
+        par["phi"],
+        par["sigma_level"],
+        par["sigma_trend"],
+        par["sigma_season"],
+        par["trend_mu"],
+        par["ss_state"],
+        data.n_seasons,
+    )
+    spq = data.steps_per_quarter
+    S = data.S
+    steps_kept = list(np.asarray(par["ss_alpha_steps"]))
+    for j in np.unique(data.commit_j):
+        rows = np.flatnonzero(data.commit_j == j)
+        st = data.states[:, j - 1].astype(np.int64)
+        alive = np.flatnonzero((st >= 0) & (st < S))
+        terr = data.territory[alive, j - 1]
+        periods = pd.period_range(data.periods[j], periods=spq, freq=data.periods.freq)
+        m_all, s_all = np.arange(j, j + spq), season_index(periods, spq)
+        chunk = max(1, int(max_bytes // max(1, alive.size * spq * (S + 1) * 8 * 4)))
+        alpha = par["ss_alpha"][:, :, steps_kept.index(j - 1), :]
+        for lo in range(0, D, chunk):
+            d = np.arange(lo, min(D, lo + chunk))
+            state = {
+                "state": np.broadcast_to(st[alive], (d.size, alive.size)),
+                "kappa": par["kappa"][d][:, alive],
+                "territory": terr,
+                "eta": np.zeros((d.size, data.T)),
+                "draw": d,
+            }
+            cum = [
+                expected_sales(world, state, (m_all[: l + 1], s_all[: l + 1]), variance=False)
+                for l in range(spq)
+            ]
+            M = np.diff(np.stack([np.zeros_like(cum[0]), *cum], axis=-1), axis=-1)  # (d, T, L)
+            mean, var = dyn.moments(alpha[d], d, spq)
+            e = (M * np.exp(mean + 0.5 * var)).sum(-1)
+            out[lo : lo + d.size, rows] = np.log(np.maximum(e[:, data.commit_t[rows]], 1e-300))
+    return out

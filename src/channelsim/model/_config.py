@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from channelsim.model._priors import Priors
+from channelsim.model._priors import Priors, StateSpacePriors
 from channelsim.provenance import json_hash
 
 __all__ = ["DEFAULT_SAMPLER", "SAMPLERS", "ModelConfig", "ModelConfigError"]
@@ -62,6 +62,15 @@ class ModelConfig(BaseModel):
         A fit warns when it has more divergent transitions (default 0).
     priors : Priors
         Prior scales (:class:`~channelsim.model.Priors`).
+    territory_dynamics : {"ar1", "statespace"}
+        The territory time state: ``"ar1"`` (default) a linear trend per territory plus a
+        stationary AR(1) shock; ``"statespace"`` a local level with a damped local trend and
+        a per-territory seasonal deviation partially pooled toward the shared pattern,
+        integrated out exactly by a Kalman-type Gaussian marginal in the fit and drawn by a
+        simulation smoother afterwards (docs/model.md section 8). The default is chosen by
+        the backtests of docs/forecast.md.
+    statespace_priors : StateSpacePriors
+        Prior scales of the state-space form (used only with ``"statespace"``).
 
     Examples
     --------
@@ -84,6 +93,8 @@ class ModelConfig(BaseModel):
     ess_min: float = Field(400.0, gt=0)
     max_divergences: int = Field(0, ge=0)
     priors: Priors = Field(default_factory=Priors)
+    territory_dynamics: Literal["ar1", "statespace"] = "ar1"
+    statespace_priors: StateSpacePriors = Field(default_factory=StateSpacePriors)
 
     @model_validator(mode="before")
     @classmethod
@@ -138,4 +149,8 @@ class ModelConfig(BaseModel):
     def config_hash(self) -> str:
         """sha256 of the settings that define the fitted model (all but display/parallelism)."""
         d = {k: v for k, v in self.model_dump(mode="json").items() if k not in _NOT_HASHED}
+        if d["territory_dynamics"] == "ar1":
+            # an AR(1) fit does not use the state-space settings: leave them (and the switch
+            # at its original value) out, so hashes of files fitted before the switch hold
+            del d["territory_dynamics"], d["statespace_priors"]
         return json_hash(d)

@@ -207,6 +207,9 @@ def _select(posterior: xr.Dataset, n: int | None) -> dict:
     )
     out = {}
     for k in names:
+        if k == "trend" and k not in posterior:  # state-space fit: eta holds the trend
+            out[k] = np.zeros((idx.size, posterior.sizes["territory"]))
+            continue
         v = posterior[k].values
         out[k] = v.reshape(total, *v.shape[2:])[idx]
     return out

@@ -18,7 +18,7 @@ import xarray as xr
 
 from channelsim._html_repr import badge, card, table
 from channelsim.data import Book
-from channelsim.model._assemble import POPULATION_VARS, assemble_posterior
+from channelsim.model._assemble import assemble_posterior, population_vars
 from channelsim.model._config import ModelConfig, ModelConfigError
 from channelsim.model._data import ModelData, prepare
 from channelsim.model._diagnostics import (
@@ -53,8 +53,10 @@ class ChannelModel:
     Estimates every term of the world's generative process (DESIGN.md section 3) from a
     validated book: the sales hurdle and log-normal amount (stage, territory and territory x
     stage effects, partner capability, stage-dependent scale, seasonality, territory trends,
-    the territory AR(1) shock), lifecycle transitions, recruiting rates, and CAM commit bias
-    and noise. See ``docs/model.md`` for the model, its priors and its sampler.
+    the territory AR(1) shock, or with ``territory_dynamics="statespace"`` a state-space
+    time state per territory integrated out exactly), lifecycle transitions, recruiting
+    rates, and CAM commit bias and noise. See ``docs/model.md`` for the model, its priors
+    and its sampler.
 
     The posterior factorises into three independent parts, fitted as separate PyMC models
     (:mod:`channelsim.model._build`): sales, lifecycle (transitions and recruits), and
@@ -186,6 +188,11 @@ class ChannelModel:
         t_start = time.perf_counter()
         data = prepare(book, cfg.amount_location)
         priors = cfg.priors.for_steps(data.steps_per_quarter)
+        ssp = (
+            cfg.statespace_priors.for_steps(data.steps_per_quarter)
+            if cfg.territory_dynamics == "statespace"
+            else None
+        )
         ss = np.random.SeedSequence(normalize_seed(random_seed))
         s_sales, s_life, s_post = (int(c.generate_state(1)[0]) for c in ss.spawn(3))
         results = {}
@@ -196,7 +203,7 @@ class ChannelModel:
             ("sales", build_sales_model, s_sales, 1, cfg.target_accept),
             ("lifecycle", build_lifecycle_model, s_life, 2, max(cfg.target_accept, 0.95)),
         ):
-            model = builder(data, priors)
+            model = builder(data, priors, ssp) if name == "sales" else builder(data, priors)
             if approx is None:
                 res = sample(
                     model,
@@ -306,7 +313,11 @@ class ChannelModel:
         az = _az()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return az.summary(self.idata, var_names=list(var_names or POPULATION_VARS), **kwargs)
+            return az.summary(
+                self.idata,
+                var_names=list(var_names or population_vars(self.idata.posterior)),
+                **kwargs,
+            )
 
     def ppc(self, draws: int = 200, random_seed: int = 0) -> pd.DataFrame:
         """Posterior predictive checks: zero share and totals by stage and territory.

@@ -131,12 +131,16 @@ def sales_world_draws(
     S, T, N = data.S, data.T, data.N
     D = raw["m_a"].shape[0]
     lay = centring(data)
-    rho = 2.0 * raw["rho_raw"] - 1.0
-    sig_eta = raw["sigma_eta"]
+    ss = "phi" in raw  # state-space territory dynamics (no AR(1) shock)
     sd_at, sd_ts = raw["sd_a_terr"], raw["sd_a_terr_stage"]
     sd_a = priors["a_stage_sd"]
     tau2 = sd_at**2 + sd_ts**2 / S
-    w, v_s = ar1_level_np(rho, sig_eta, N)
+    if ss:
+        v_s = np.zeros(D)
+    else:
+        rho = 2.0 * raw["rho_raw"] - 1.0
+        sig_eta = raw["sigma_eta"]
+        w, v_s = ar1_level_np(rho, sig_eta, N)
     zeros = lambda *shape: np.zeros((D, *shape))  # noqa: E731
 
     # Stage levels, territory levels, shock levels.
@@ -156,21 +160,22 @@ def sales_world_draws(
     mb = A - a_terr
     dev_ts = _group_draws(raw, "dev_ts", sd_ts, lay["dev_ts"], (T, S), S > 1 and T > 1)
     a_terr_stage = mb[:, :, None] + colmean[:, None, :] + dev_ts
-    s_level = sbar[:, None] + s_dev
-    if lay["eta"]:
-        eta_full = raw["eta_y"]
-    else:
-        L = ar1_factor_np(rho, sig_eta, N)  # (D, N, N)
-        eta_full = np.einsum("dtk,dmk->dtm", raw["eta_z"], L)
-    w1, _ = ar1_slope_np(rho, sig_eta, N)
-    c_steps = np.arange(N) - (N - 1) / 2.0
-    eta_r = (
-        eta_full
-        - np.einsum("dtm,dm->dt", eta_full, w)[:, :, None]
-        - np.einsum("dtm,dm->dt", eta_full, w1)[:, :, None] * c_steps
-    )
-    # the shock's slope is added by _draw_trend, which draws it with the trend
-    eta = s_level[:, :, None] + eta_r
+    if not ss:
+        s_level = sbar[:, None] + s_dev
+        if lay["eta"]:
+            eta_full = raw["eta_y"]
+        else:
+            L = ar1_factor_np(rho, sig_eta, N)  # (D, N, N)
+            eta_full = np.einsum("dtk,dmk->dtm", raw["eta_z"], L)
+        w1, _ = ar1_slope_np(rho, sig_eta, N)
+        c_steps = np.arange(N) - (N - 1) / 2.0
+        eta_r = (
+            eta_full
+            - np.einsum("dtm,dm->dt", eta_full, w)[:, :, None]
+            - np.einsum("dtm,dm->dt", eta_full, w1)[:, :, None] * c_steps
+        )
+        # the shock's slope is added by _draw_trend, which draws it with the trend
+        eta = s_level[:, :, None] + eta_r
     L = dev_a_total[:, None, :] + dev_ts + B_dev[:, :, None]  # (D, T, S) sampled cell levels
     centre = raw["m_a"][:, None] + L[:, data.home, data.modal_stage]
     u = np.empty((D, data.P))
@@ -198,15 +203,19 @@ def sales_world_draws(
         "sd_kappa": raw["sd_kappa"],
         "kappa": kappa,
         "season": raw["season"],
-        "rho": rho,
-        "sigma_eta": sig_eta,
-        "eta": eta,
         "sd_a_terr": sd_at,
         "sd_a_terr_stage": sd_ts,
         "sd_h_terr": sd_h,
         "sd_trend": np.abs(raw["sd_trend_x"]),
     }
     out["trend_mu"] = priors["trend_mu_sd"] * raw["trend_mu_z"]
+    if ss:
+        from channelsim.model._ss_posterior import smooth_states, statespace_scales
+
+        out.update(statespace_scales(raw))
+        out.update(smooth_states(out, data, rng))
+        return out
+    out.update({"rho": rho, "sigma_eta": sig_eta, "eta": eta})
     out["trend"] = _draw_trend(out, data, rng)
     return out
 

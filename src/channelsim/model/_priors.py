@@ -16,7 +16,7 @@ import math
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Priors"]
+__all__ = ["Priors", "StateSpacePriors"]
 
 
 class Priors(BaseModel):
@@ -151,4 +151,62 @@ class Priors(BaseModel):
         out["sigma_eta_scale"] = self.sigma_eta_scale_month * (1.5 if k == 3 else 1.0)
         out["move_logit_mean"] = self.move_logit_mean_month + log_k
         out["recruit_log_mean"] = self.recruit_log_mean_month + log_k
+        return out
+
+
+class StateSpacePriors(BaseModel):
+    """Prior scales of the state-space territory dynamics (``territory_dynamics="statespace"``).
+
+    The territory time state is ``level + delta`` on top of the shared ``season``
+    (docs/model.md section 8). Its start: the level is zero at the book's first step (the
+    territory's level there is ``a_terr`` and the stage terms, as in the AR(1) form), the
+    trend ``b[0] ~ N(trend_mu, sd_trend)`` with ``trend_mu`` and ``sd_trend`` from
+    :class:`Priors` (the AR(1) form's territory trends), and the seasonal deviation of one
+    cycle zero-sum normal with scale ``sd_season_terr``. Every scale is sampled as ``|x|``,
+    ``x ~ N(0, scale)`` (the same half-normal prior; the likelihood depends on ``x^2`` only,
+    so the posterior of ``x`` is smooth through zero where a log transform would make a
+    funnel). Values are assumptions, chosen on the scale of B2B channel books; none is
+    taken from a study.
+
+    Attributes
+    ----------
+    phi_alpha, phi_beta : float
+        ``phi ~ Beta(8, 2)`` per step (mean 0.8): a trend deviation halves in about three
+        steps; the damped trend keeps one or two years' forecasts from running away with a
+        recent slope (assumption).
+    sigma_level_scale_month : float
+        ``sigma_level ~ HN(0.05)`` per month (x sqrt 3 per quarter: a random walk's variance
+        grows with time). A territory's level moving a few percent a month.
+    sigma_trend_scale_month : float
+        ``sigma_trend ~ HN(0.003)`` per month (x 3^1.5 per quarter). Growth rates change
+        slowly.
+    sigma_season_scale : float
+        ``sigma_season ~ HN(0.02)`` per step: a territory's seasonal pattern drifts by a few
+        percent a cycle.
+    sd_season_terr_scale : float
+        ``sd_season_terr ~ HN(0.1)``: a territory's seasonal pattern differs from the shared
+        one by up to about 10% per season at one sd (partial pooling toward the shared
+        pattern).
+
+    Examples
+    --------
+    >>> round(StateSpacePriors().for_steps(1)["sigma_level_scale"], 4)
+    0.0866
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phi_alpha: float = Field(8.0, gt=0)
+    phi_beta: float = Field(2.0, gt=0)
+    sigma_level_scale_month: float = Field(0.05, gt=0)
+    sigma_trend_scale_month: float = Field(0.003, gt=0)
+    sigma_season_scale: float = Field(0.02, gt=0)
+    sd_season_terr_scale: float = Field(0.1, gt=0)
+
+    def for_steps(self, steps_per_quarter: int) -> dict[str, float]:
+        """The scales for a book with ``steps_per_quarter`` (3 monthly, 1 quarterly)."""
+        k = 3 // int(steps_per_quarter)
+        out = self.model_dump()
+        out["sigma_level_scale"] = self.sigma_level_scale_month * math.sqrt(k)
+        out["sigma_trend_scale"] = self.sigma_trend_scale_month * k**1.5
         return out

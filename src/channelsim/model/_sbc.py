@@ -25,10 +25,23 @@ from channelsim.data import load_book
 from channelsim.datasets import book_tables, draw_world
 from channelsim.model._data import allowed_moves
 from channelsim.model._posterior import transition_matrix
-from channelsim.model._priors import Priors
-from channelsim.world import draw_indices, expected_sales, generate, initial_state
+from channelsim.model._priors import Priors, StateSpacePriors
+from channelsim.world import (
+    TerritoryStateSpace,
+    draw_indices,
+    expected_sales,
+    generate,
+    initial_state,
+    state_size,
+)
 
-__all__ = ["chi2_uniformity", "draw_prior_world", "make_prior_book", "sbc_ranks"]
+__all__ = [
+    "chi2_uniformity",
+    "draw_prior_world",
+    "make_prior_book",
+    "prior_time_state",
+    "sbc_ranks",
+]
 
 
 def draw_prior_world(
@@ -143,6 +156,59 @@ def draw_prior_world(
     return world, {k: np.asarray(v, dtype=np.float64) for k, v in truth.items()}
 
 
+def prior_time_state(
+    truth: dict,
+    n_territories: int,
+    n_steps: int,
+    n_season: int,
+    seed: int,
+    statespace_priors: StateSpacePriors | None = None,
+    steps_per_quarter: int = 3,
+) -> np.ndarray:
+    """Draw the state-space scales from their priors into ``truth`` and a time state path.
+
+    The fit's prior exactly (:func:`channelsim.model._build._statespace_time`): ``phi ~
+    Beta``, each scale half-normal, the level zero at step 0, the trend starting at
+    ``N(trend_mu, sd_trend)`` (``truth``'s own), the first cycle's seasonal deviation
+    zero-sum normal with scale ``sd_season_terr``.
+
+    Returns
+    -------
+    x : (n_territories, n_steps)
+        ``level + delta`` of each territory and step from the book's first step.
+    """
+    sp = (statespace_priors or StateSpacePriors()).for_steps(steps_per_quarter)
+    gen = np.random.default_rng(np.random.SeedSequence([seed, 5151]))
+    hn = lambda s: abs(s * gen.standard_normal())  # noqa: E731
+    truth["phi"] = float(gen.beta(sp["phi_alpha"], sp["phi_beta"]))
+    truth["sigma_level"] = hn(sp["sigma_level_scale"])
+    truth["sigma_trend"] = hn(sp["sigma_trend_scale"])
+    truth["sigma_season"] = hn(sp["sigma_season_scale"])
+    truth["sd_season_terr"] = hn(sp["sd_season_terr_scale"])
+    k = state_size(n_season)
+    a0 = np.zeros((1, n_territories, k))
+    a0[0, :, 1] = truth["trend_mu"] + truth["sd_trend"] * gen.standard_normal(n_territories)
+    if k > 2:
+        cycle = gen.standard_normal((n_territories, k - 1))
+        cycle -= cycle.mean(axis=1, keepdims=True)
+        a0[0, :, 2:] = truth["sd_season_terr"] * cycle[:, : k - 2]
+    one = lambda name: np.array([float(truth[name])])  # noqa: E731
+    dyn = TerritoryStateSpace(
+        one("phi"),
+        one("sigma_level"),
+        one("sigma_trend"),
+        one("sigma_season"),
+        one("trend_mu"),
+        a0,
+        n_season,
+    )
+    x = np.empty((n_territories, n_steps))
+    x[:, 0] = dyn.observe(a0[0])
+    if n_steps > 1:
+        x[:, 1:] = dyn.paths(n_steps - 1, seed=seed, paths=np.zeros(1), draw=np.zeros(1))[0]
+    return x
+
+
 def make_prior_book(
     n_territories: int = 3,
     n_partners: int = 40,
@@ -153,8 +219,17 @@ def make_prior_book(
     has_stages: bool = True,
     priors: Priors | None = None,
     amount_location: float = 8.0,
+    territory_dynamics: str = "ar1",
+    statespace_priors: StateSpacePriors | None = None,
 ):
     """A book generated from a world drawn from the priors (:func:`draw_prior_world`).
+
+    With ``territory_dynamics="statespace"`` the territory time state is the state-space
+    form drawn from its priors (:func:`prior_time_state`, ``truth`` gains its scales):
+    the process runs with the AR(1) fields at zero and each positive amount is multiplied by
+    ``exp(x[t, m])`` (the time state only scales amounts), and the book has no commits (the
+    world's commit decision would not see the time state; the commit families are left out
+    of that calibration).
 
     Returns
     -------
@@ -179,8 +254,32 @@ def make_prior_book(
         priors=priors,
         amount_location=amount_location,
     )
+    if territory_dynamics not in ("ar1", "statespace"):
+        raise ValueError(
+            f"territory_dynamics must be 'ar1' or 'statespace', got {territory_dynamics!r}"
+        )
+    ss = territory_dynamics == "statespace"
+    if ss:
+        T = world.n_territories
+        world = replace(
+            world,
+            trend=np.zeros_like(world.trend),
+            rho=np.zeros_like(world.rho),
+            sigma_eta=np.zeros_like(world.sigma_eta),
+            eta_last=np.zeros_like(world.eta_last),
+        )
+        for name in ("rho", "sigma_eta", "trend"):
+            truth.pop(name, None)
+        x = prior_time_state(
+            truth, T, n_steps, world.n_seasons, seed, statespace_priors, world.steps_per_quarter
+        )
+        truth = {k: np.asarray(v, dtype=np.float64) for k, v in truth.items()}
     run = generate(world, n_steps, seed=seed)
+    if ss:
+        run.sales *= np.exp(x[run.territory])[None]
     partners, quarters, territories = book_tables(world, run, managers_seed=seed)
+    if ss and quarters is not None and "commit" in quarters:
+        quarters = quarters.drop(columns="commit")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         book = load_book(partners, quarters, territories, source_name=f"prior world {seed}")

@@ -451,10 +451,22 @@ def kalman_loglik_pt(y, W, ss: StateSpace):
 
 
 def _sample_mvn(rng, mean, cov):
-    """Draws ``N(mean, cov)`` batched; eigen-clipped so a rounding-level negative is safe."""
+    """Draws ``N(mean, cov)`` batched.
+
+    A Cholesky root of ``cov`` plus a ridge of ``1e-12 (1 + max diagonal)`` (a direction
+    without variance, such as a level pinned at step 0, is then a draw of sd ``1e-6`` at
+    most); where that fails (a rounding-level negative eigenvalue), an eigen-clipped root.
+    The Cholesky route is about 20 times faster than the eigendecomposition for batches of
+    13 x 13 covariances.
+    """
     cov = 0.5 * (cov + np.swapaxes(cov, -1, -2))
-    vals, vecs = np.linalg.eigh(cov)
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]
+    k = cov.shape[-1]
+    ridge = 1e-12 * (1.0 + np.abs(np.diagonal(cov, axis1=-2, axis2=-1)).max(initial=0.0))
+    try:
+        root = np.linalg.cholesky(cov + ridge * np.eye(k))
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(cov)
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))[..., None, :]
     z = rng.standard_normal(mean.shape)
     return mean + (root @ z[..., None])[..., 0]
 
@@ -517,7 +529,9 @@ def simulation_smoother(y, W, ss: StateSpace, rng, chunk: int | None = None):
         P_pred = T @ PTt + RQR
         a_pred = (T @ a_m[..., None])[..., 0] + c
         # J = P_m T' P_pred^{-1}: solve P_pred J' = T P_m (P_pred symmetric positive definite)
-        P_pred = 0.5 * (P_pred + np.swapaxes(P_pred, -1, -2))
+        # symmetrised, with a 1e-12 ridge so a direction without variance (a zero scale with
+        # a zero start, e.g. a level pinned at step 0) does not make the solve singular
+        P_pred = 0.5 * (P_pred + np.swapaxes(P_pred, -1, -2)) + 1e-12 * np.eye(P_pred.shape[-1])
         J = np.swapaxes(np.linalg.solve(P_pred, np.swapaxes(PTt, -1, -2)), -1, -2)
         mean = a_m + (J @ (x - a_pred)[..., None])[..., 0]
         cov = P_m - J @ np.swapaxes(PTt, -1, -2)

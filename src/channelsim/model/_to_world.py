@@ -31,7 +31,14 @@ from channelsim.calendar import FiscalCalendar
 from channelsim.data import BookWarning
 from channelsim.model._data import ModelData
 from channelsim.model._posterior import HYPER_NAMES, transition_matrix
-from channelsim.world import QuotaRule, World, draw_indices, expected_sales, initial_state
+from channelsim.world import (
+    QuotaRule,
+    TerritoryStateSpace,
+    World,
+    draw_indices,
+    expected_sales,
+    initial_state,
+)
 
 __all__ = ["build_world", "select_draws", "status_quo_quota_rule"]
 
@@ -119,8 +126,28 @@ def build_world(
         v = posterior[name].values
         return v.reshape(total, *v.shape[2:])[idx]
 
-    par = {k: get(k) for k in (*_WORLD_FIELDS, *HYPER_NAMES)}
-    eta_last = get("eta")[:, :, -1]
+    statespace = "phi" in posterior
+    zero_time = ("trend", "rho", "sigma_eta") if statespace else ()
+    par = {k: get(k) for k in (*_WORLD_FIELDS, *HYPER_NAMES) if k not in zero_time}
+    if statespace:
+        # the state carries level, trend and shocks: the AR(1) fields are zero
+        par["trend"] = np.zeros((D, data.T))
+        par["rho"] = np.zeros(D)
+        par["sigma_eta"] = np.zeros(D)
+        eta_last = np.zeros((D, data.T))
+        dyn = TerritoryStateSpace(
+            get("phi"),
+            get("sigma_level"),
+            get("sigma_trend"),
+            get("sigma_season"),
+            par["trend_mu"],
+            get("ss_state"),
+            data.n_seasons,
+        )
+        sd_season_terr = get("sd_season_terr")
+    else:
+        eta_last = get("eta")[:, :, -1]
+        dyn = None
     S = data.S
     last = data.states[:, -1].astype(np.int64)
     keep = np.arange(data.P) if include_exited else np.flatnonzero((last >= 0) & (last < S))
@@ -143,9 +170,13 @@ def build_world(
             [par["a_terr_stage"], par["sd_a_terr_stage"][:, None, None] * z(n, S)], 1
         )
         par["h_terr"] = np.concatenate([par["h_terr"], par["sd_h_terr"][:, None] * z(n)], 1)
-        par["trend"] = np.concatenate(
-            [par["trend"], par["trend_mu"][:, None] + par["sd_trend"][:, None] * z(n)], 1
-        )
+        if statespace:
+            par["trend"] = np.zeros((D, data.T + n))
+            dyn = dyn.with_territories(_new_states(dyn, sd_season_terr, par, n, z))
+        else:
+            par["trend"] = np.concatenate(
+                [par["trend"], par["trend_mu"][:, None] + par["sd_trend"][:, None] * z(n)], 1
+            )
         M = par["move_base"].shape[1]
         lm = par["move_base"][:, None, :] + par["sd_trans"][:, None, None] * z(n, M)
         par["trans"] = np.concatenate(
@@ -161,7 +192,7 @@ def build_world(
             1,
         )
         stat_sd = par["sigma_eta"] / np.sqrt(1.0 - par["rho"] ** 2)
-        eta_last = np.concatenate([eta_last, stat_sd[:, None] * z(n)], 1)
+        eta_last = np.concatenate([eta_last, stat_sd[:, None] * z(n)], 1)  # zero: state-space
         territory_ids += list(new_t)
         target = np.r_[target, tgt]
         trailing = np.concatenate([trailing, np.zeros((n, 4))], 0)
@@ -195,9 +226,11 @@ def build_world(
         origin_step=data.N,
         quota_rule=quota_rule or status_quo_quota_rule(book),
         last_quota=last_quota,
+        time_dynamics=dyn,
     )
     if new_t:
-        # trailing sales of a new territory: the expected sales of its first quarter
+        # trailing sales of a new territory: the expected sales of its first quarter (in a
+        # state-space world without its time state, which starts at level zero)
         cal = world.calendar(world.steps_per_quarter)
         mean = expected_sales(
             world, initial_state(world, n_paths=D), (cal.m, cal.season), variance=False
@@ -207,6 +240,23 @@ def build_world(
         if world.last_quota is not None:
             world.last_quota[cols] = (1 + world.quota_rule.growth) * mean[cols]
     return world
+
+
+def _new_states(dyn: TerritoryStateSpace, sd_season_terr, par: dict, n: int, z) -> np.ndarray:
+    """Origin states of unseen territories in a state-space world, from the population.
+
+    Level 0 (the territory's level is its ``a_terr``), trend ``N(trend_mu, sd_trend)``,
+    seasonal deviations a zero-sum normal cycle of scale ``sd_season_terr`` (as a fitted
+    territory's first step).
+    """
+    D, k = dyn.state.shape[0], dyn.k
+    out = np.zeros((D, n, k))
+    out[:, :, 1] = par["trend_mu"][:, None] + par["sd_trend"][:, None] * z(n)
+    if k > 2:
+        cycle = z(n, k - 1)
+        cycle = cycle - cycle.mean(axis=-1, keepdims=True)
+        out[:, :, 2:] = sd_season_terr[:, None, None] * cycle[:, :, : k - 2]
+    return out
 
 
 def _normalise_territories(extra, known: list[str]) -> dict[str, float]:

@@ -101,6 +101,7 @@ def simulate(
     """
     if engine not in ("numba", "numpy"):
         raise SimulationError([f"engine must be 'numba' or 'numpy', got {engine!r}"])
+    _refuse_time_dynamics(world, "policy simulation")
     plan = make_plan(
         world,
         policies,
@@ -116,6 +117,19 @@ def simulate(
     else:
         out = run_numpy(plan, by_territory=by_territory, progress=progress)
     return build_dataset(plan, out, by_territory=by_territory, engine=engine)
+
+
+def _refuse_time_dynamics(world, what: str) -> None:
+    """The kernels run the AR(1) time state only: refuse a state-space world clearly."""
+    if getattr(world, "time_dynamics", None) is not None:
+        raise SimulationError(
+            [
+                f"{what} does not run worlds with state-space territory dynamics yet "
+                "(world.time_dynamics is set, from a model fitted with "
+                "territory_dynamics='statespace'); forecasts do (channelsim.forecast), or "
+                "fit with territory_dynamics='ar1' to simulate policies"
+            ]
+        )
 
 
 @dataclass
@@ -220,6 +234,7 @@ def simulate_partners(
     >>> run.sales.shape[0], run.sales.shape[2]
     (4, 6)
     """
+    _refuse_time_dynamics(world, "simulate_partners")
     problems = []
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         problems.append(f"n_steps must be an integer >= 1, got {n_steps!r}")

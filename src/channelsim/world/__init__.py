@@ -45,6 +45,7 @@ from channelsim.world._schema import (
     engaged_stage_mask,
     poisson_tail_quantile,
 )
+from channelsim.world._statespace import TerritoryStateSpace, state_size
 
 __all__ = [
     "HERMITE_NODES",
@@ -60,6 +61,7 @@ __all__ = [
     "ProcessHooks",
     "QuotaRule",
     "StepCalendar",
+    "TerritoryStateSpace",
     "World",
     "WorldError",
     "WorldRun",
@@ -80,4 +82,5 @@ __all__ = [
     "recruit_entity",
     "row_sum",
     "solve_shift",
+    "state_size",
 ]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from channelsim._vocab import ENGAGED_STAGES, STAGES, state_names
 from channelsim.calendar import FiscalCalendar, StepCalendar
+from channelsim.world._statespace import TerritoryStateSpace
 
 __all__ = [
     "QuotaRule",
@@ -216,6 +217,13 @@ class World:
     max_recruits : int or None
         Recruit slots per territory and step; ``None`` derives a cap that the Poisson count
         exceeds with probability below 1e-9 (see :meth:`recruit_slots`).
+    time_dynamics : TerritoryStateSpace or None
+        ``None`` (default): the territory time state is ``trend[t] m + eta[t, m]`` with the
+        AR(1) shock. Set: the structural state-space dynamics of
+        :mod:`channelsim.world._statespace` (local level, damped trend, territory seasonal
+        deviation), and ``trend``, ``rho``, ``sigma_eta`` and ``eta_last`` must be zero.
+        Forecasts (:func:`channelsim.forecast.forecast`) run it; the policy simulator
+        refuses it for now.
     """
 
     a_stage: np.ndarray
@@ -250,6 +258,7 @@ class World:
     quota_rule: QuotaRule = field(default_factory=QuotaRule)
     last_quota: np.ndarray | None = None
     max_recruits: int | None = None
+    time_dynamics: TerritoryStateSpace | None = None
 
     def __post_init__(self):
         for name in _DRAW_ARRAYS:
@@ -400,14 +409,35 @@ class World:
             problems.append("partner_state: state codes out of range")
         if ok("target_partners") and np.any(self.target_partners <= 0):
             problems.append("target_partners must be > 0")
+        if self.time_dynamics is not None:
+            problems += self.time_dynamics.problems(D, dims["T"], dims["Z"])
+            nonzero = [
+                n
+                for n in ("trend", "rho", "sigma_eta", "eta_last")
+                if n not in bad and np.any(getattr(self, n) != 0)
+            ]
+            if nonzero:
+                problems.append(
+                    "a world with state-space time_dynamics must have zero "
+                    + ", ".join(nonzero)
+                    + " (the state carries level, trend and shocks)"
+                )
         if problems:
             raise WorldError(problems)
+
+    @property
+    def has_time_dynamics(self) -> bool:
+        """Whether the territory time state is the state-space form (``time_dynamics``)."""
+        return self.time_dynamics is not None
 
     # -- helpers -----------------------------------------------------------------------------
     def select_draws(self, idx) -> World:
         """A World holding only the given draws (indices into the draw dimension)."""
         idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
-        return replace(self, **{name: getattr(self, name)[idx] for name in _DRAW_ARRAYS})
+        extra = {}
+        if self.time_dynamics is not None:
+            extra["time_dynamics"] = self.time_dynamics.select(idx)
+        return replace(self, **{name: getattr(self, name)[idx] for name in _DRAW_ARRAYS}, **extra)
 
     def to_world(self, draws=None) -> World:
         """This World with the draws :func:`draw_indices` selects (itself for None), so a
