@@ -121,7 +121,18 @@ def newer_actuals(model, n_steps: int, seed: int = 0):
     from channelsim.world import generate
 
     w = model.to_world(1, seed=seed, include_exited=True)
-    run = generate(w, n_steps, seed=seed)
+    dyn = w.time_dynamics
+    if dyn is None:
+        run = generate(w, n_steps, seed=seed)
+    else:
+        # a state-space world: its partners at time state zero, then each territory's
+        # positive amounts scaled by exp of its own state path (as channelsim.forecast does)
+        from dataclasses import replace
+
+        w = replace(w, time_dynamics=None)
+        run = generate(w, n_steps, seed=seed)
+        x = dyn.paths(n_steps, seed=seed, paths=np.arange(1), draw=np.zeros(1, dtype=np.int64))
+        run.sales *= np.exp(x[:, np.asarray(run.territory, dtype=np.int64), :])
     partners, _, territories = book_tables(w, run)
     known = set(w.partner_ids)
     partners["partner"] = [p if p in known else f"NEW-{p}" for p in partners["partner"]]

@@ -2,8 +2,9 @@
 
 The model's amount likelihood against a brute-force dense Gaussian integral of the rows on a
 tiny book, the dense marginal against the Kalman filter and its gradient against finite
-differences, the world's forward paths against their exact moments, and one small fit (two
-chains of 40 draws): posterior, world, forecast, save / load, and the simulator's refusal.
+differences, the world's forward paths against their exact moments, and (ci tier) one small
+fit (two chains of 40 draws): posterior, world, forecast, save / load, and the simulator's
+refusal.
 """
 
 from __future__ import annotations
@@ -190,6 +191,31 @@ def test_forecast_of_a_statespace_world_scales_the_zero_state_run():
     assert a.backend.endswith("statespace")
 
 
+def test_generate_and_expected_sales_refuse_a_statespace_world():
+    """The numpy spec runs the AR(1) time state only: a state-space world is refused with a
+    message naming the field and the way out, never run silently without its state."""
+    from dataclasses import replace
+
+    from channelsim.datasets import draw_world
+    from channelsim.world import WorldError, expected_sales, generate, initial_state
+
+    base = draw_world(2, 10, seed=4)
+    zero = {k: np.zeros_like(getattr(base, k)) for k in ("trend", "rho", "sigma_eta", "eta_last")}
+    base = replace(base, **zero)
+    D, T = base.n_draws, base.n_territories
+    dyn = TerritoryStateSpace(
+        np.full(D, 0.5), np.zeros(D), np.zeros(D), np.zeros(D), np.zeros(D),
+        np.zeros((D, T, 13)), 12,
+    )  # fmt: skip
+    world = replace(base, time_dynamics=dyn)
+    with pytest.raises(WorldError, match=r"world\.generate .*time_dynamics"):
+        generate(world, 3, seed=1)
+    cal = world.calendar(3)
+    with pytest.raises(WorldError, match=r"world\.expected_sales .*time_dynamics"):
+        expected_sales(world, initial_state(base), (cal.m, cal.season))
+    assert generate(base, 3, seed=1).sales.shape[2] == 3  # the same world without it runs
+
+
 def test_ar1_config_hash_is_unchanged_by_the_new_settings():
     from channelsim.model import ModelConfig
     from channelsim.provenance import json_hash
@@ -208,6 +234,8 @@ def test_ar1_config_hash_is_unchanged_by_the_new_settings():
 
 
 # --------------------------------------------------------------------------- one fit
+# The tests of a fitted state-space model are in the ci tier: their fit compiles a second
+# model graph (about a minute on two idle cores), which the default suite cannot afford.
 @pytest.fixture(scope="module")
 def ss_model(model_book):
     from channelsim.model import ChannelModel, DiagnosticsWarning
@@ -219,6 +247,7 @@ def ss_model(model_book):
     return model
 
 
+@pytest.mark.ci
 def test_statespace_fit_posterior(ss_model, model_book):
     post = ss_model.idata.posterior
     T, N = len(model_book.territory_ids), len(model_book.periods)
@@ -238,6 +267,7 @@ def test_statespace_fit_posterior(ss_model, model_book):
     assert "phi" in ss_model.summary().index
 
 
+@pytest.mark.ci
 def test_statespace_world_forecast_and_refusal(ss_model):
     from channelsim.forecast import forecast
     from channelsim.simulate import SimulationError, simulate
@@ -253,6 +283,7 @@ def test_statespace_world_forecast_and_refusal(ss_model):
         simulate(world, ["gonik"], n_paths=2, n_steps=3)
 
 
+@pytest.mark.ci
 def test_statespace_save_load_round_trip(ss_model, tmp_path):
     from channelsim.forecast import forecast
     from channelsim.model import ChannelModel
@@ -267,6 +298,7 @@ def test_statespace_save_load_round_trip(ss_model, tmp_path):
     assert np.isfinite(ppc["mean"]).all()
 
 
+@pytest.mark.ci
 def test_statespace_newer_actuals_carry_the_state(ss_model):
     from channelsim.forecast import forecast, world_from_newer_actuals
     from tests._fixtures_forecast import newer_actuals

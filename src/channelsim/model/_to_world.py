@@ -22,6 +22,7 @@ Depends on numpy, pandas, :mod:`channelsim.data` and :mod:`channelsim.world` (ne
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -232,8 +233,9 @@ def build_world(
         # trailing sales of a new territory: the expected sales of its first quarter (in a
         # state-space world without its time state, which starts at level zero)
         cal = world.calendar(world.steps_per_quarter)
+        base = replace(world, time_dynamics=None)  # the level-zero time state, explicitly
         mean = expected_sales(
-            world, initial_state(world, n_paths=D), (cal.m, cal.season), variance=False
+            base, initial_state(base, n_paths=D), (cal.m, cal.season), variance=False
         ).mean(0)
         cols = np.arange(data.T, len(territory_ids))
         world.trailing_sales[cols] = mean[cols, None]

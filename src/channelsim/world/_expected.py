@@ -78,6 +78,8 @@ def expected_sales(world, state, quarter_steps, *, variance: bool = True):
     >>> mean.shape == (1, w.n_territories)
     True
     """
+    if getattr(world, "time_dynamics", None) is not None:
+        world.refuse_time_dynamics("world.expected_sales")
     m, season = (np.asarray(a) for a in quarter_steps)
     L = len(m)
     st = np.asarray(state["state"])

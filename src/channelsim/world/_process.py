@@ -310,6 +310,7 @@ def generate(
     >>> run.sales.shape[0], run.sales.shape[2]
     (2, 6)
     """
+    world.refuse_time_dynamics("world.generate")
     if n_steps < 1:
         raise ValueError("n_steps must be at least 1")
     if seed < 0:

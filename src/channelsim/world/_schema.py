@@ -425,6 +425,20 @@ class World:
         if problems:
             raise WorldError(problems)
 
+    def refuse_time_dynamics(self, what: str) -> None:
+        """Raise :class:`WorldError` when this world's time state is the state-space form,
+        which ``what`` does not run (only :mod:`channelsim.forecast` does)."""
+        if self.time_dynamics is not None:
+            raise WorldError(
+                [
+                    f"{what} does not run state-space territory dynamics (world.time_dynamics "
+                    "is set, from a model fitted with territory_dynamics='statespace'); "
+                    "forecast such a world with channelsim.forecast, or pass "
+                    "dataclasses.replace(world, time_dynamics=None) to run it without its "
+                    "time state"
+                ]
+            )
+
     @property
     def has_time_dynamics(self) -> bool:
         """Whether the territory time state is the state-space form (``time_dynamics``)."""
