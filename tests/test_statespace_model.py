@@ -161,13 +161,7 @@ def test_forecast_of_a_statespace_world_scales_the_zero_state_run():
     from channelsim.forecast import simulate_paths
 
     base = draw_world(3, 20, seed=4)
-    base = replace(
-        base,
-        trend=np.zeros_like(base.trend),
-        rho=np.zeros_like(base.rho),
-        sigma_eta=np.zeros_like(base.sigma_eta),
-        eta_last=np.zeros_like(base.eta_last),
-    )
+    base = base.without_ar1_time()
     D, T = base.n_draws, base.n_territories
     state = np.zeros((D, T, 13))
     state[:, :, 0] = [0.1, -0.2, 0.3]  # level
@@ -200,8 +194,7 @@ def test_generate_and_expected_sales_refuse_a_statespace_world():
     from channelsim.world import WorldError, expected_sales, generate, initial_state
 
     base = draw_world(2, 10, seed=4)
-    zero = {k: np.zeros_like(getattr(base, k)) for k in ("trend", "rho", "sigma_eta", "eta_last")}
-    base = replace(base, **zero)
+    base = base.without_ar1_time()
     D, T = base.n_draws, base.n_territories
     dyn = TerritoryStateSpace(
         np.full(D, 0.5), np.zeros(D), np.zeros(D), np.zeros(D), np.zeros(D),

@@ -110,13 +110,9 @@ def expected_for_commits(par: dict, data: ModelData, max_bytes: float = 2e8) -> 
         chunk = max(1, int(max_bytes // max(1, alive.size * spq * (S + 1) * 8 * 4)))
         for lo in range(0, D, chunk):
             d = np.arange(lo, min(D, lo + chunk))
-            state = {
-                "state": np.broadcast_to(st[alive], (d.size, alive.size)),
-                "kappa": par["kappa"][d][:, alive],
-                "territory": terr,
-                "eta": par["eta"][d, :, j - 1],
-                "draw": d,
-            }
+            state = _draw_state(
+                st[alive], par["kappa"][d][:, alive], terr, par["eta"][d, :, j - 1], d
+            )
             mean = expected_sales(world, state, steps, variance=False)  # (d, T)
             out[lo : lo + d.size, rows] = np.log(np.maximum(mean[:, data.commit_t[rows]], 1e-300))
     return out
@@ -203,6 +199,18 @@ def draw_commit_params(
     return bias, sd
 
 
+def _draw_state(states, kappa, territory, eta, draws) -> dict:
+    """The :func:`~channelsim.world.expected_sales` state of the partners alive at a quarter's
+    start, for the posterior draws ``draws`` (their states shared by every draw)."""
+    return {
+        "state": np.broadcast_to(states, (draws.size, states.size)),
+        "kappa": kappa,
+        "territory": territory,
+        "eta": eta,
+        "draw": draws,
+    }
+
+
 def _expected_statespace(par: dict, data: ModelData, out: np.ndarray, max_bytes: float):
     """``log expected_sales`` of each commit row for a state-space fit (exact in the state).
 
@@ -238,13 +246,9 @@ def _expected_statespace(par: dict, data: ModelData, out: np.ndarray, max_bytes:
         alpha = par["ss_alpha"][:, :, steps_kept.index(j - 1), :]
         for lo in range(0, D, chunk):
             d = np.arange(lo, min(D, lo + chunk))
-            state = {
-                "state": np.broadcast_to(st[alive], (d.size, alive.size)),
-                "kappa": par["kappa"][d][:, alive],
-                "territory": terr,
-                "eta": np.zeros((d.size, data.T)),
-                "draw": d,
-            }
+            state = _draw_state(
+                st[alive], par["kappa"][d][:, alive], terr, np.zeros((d.size, data.T)), d
+            )
             cum = [
                 expected_sales(world, state, (m_all[: l + 1], s_all[: l + 1]), variance=False)
                 for l in range(spq)

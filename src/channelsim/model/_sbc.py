@@ -261,13 +261,7 @@ def make_prior_book(
     ss = territory_dynamics == "statespace"
     if ss:
         T = world.n_territories
-        world = replace(
-            world,
-            trend=np.zeros_like(world.trend),
-            rho=np.zeros_like(world.rho),
-            sigma_eta=np.zeros_like(world.sigma_eta),
-            eta_last=np.zeros_like(world.eta_last),
-        )
+        world = world.without_ar1_time()
         for name in ("rho", "sigma_eta", "trend"):
             truth.pop(name, None)
         x = prior_time_state(

@@ -24,6 +24,9 @@ __all__ = [
     "poisson_tail_quantile",
 ]
 
+#: The fields of the AR(1) territory time state, all zero in a state-space world.
+AR1_TIME_FIELDS = ("trend", "rho", "sigma_eta", "eta_last")
+
 # Parameter arrays with a leading draw dimension, and the trailing dims they must have.
 # Letters: T territories, S stages, K states (= S + 1), P partners, Z seasons.
 _DRAW_ARRAYS: dict[str, str] = {
@@ -411,11 +414,7 @@ class World:
             problems.append("target_partners must be > 0")
         if self.time_dynamics is not None:
             problems += self.time_dynamics.problems(D, dims["T"], dims["Z"])
-            nonzero = [
-                n
-                for n in ("trend", "rho", "sigma_eta", "eta_last")
-                if n not in bad and np.any(getattr(self, n) != 0)
-            ]
+            nonzero = [n for n in AR1_TIME_FIELDS if n not in bad and np.any(getattr(self, n) != 0)]
             if nonzero:
                 problems.append(
                     "a world with state-space time_dynamics must have zero "
@@ -424,6 +423,20 @@ class World:
                 )
         if problems:
             raise WorldError(problems)
+
+    def without_ar1_time(self) -> World:
+        """This world with its AR(1) time state (:data:`AR1_TIME_FIELDS`) at zero: the form a
+        world takes under state-space ``time_dynamics``, whose state carries level, trend and
+        shocks instead.
+
+        Examples
+        --------
+        >>> from channelsim.datasets import draw_world
+        >>> w = draw_world(2, 10, seed=0).without_ar1_time()
+        >>> float(abs(w.rho).max() + abs(w.eta_last).max())
+        0.0
+        """
+        return replace(self, **{n: np.zeros_like(getattr(self, n)) for n in AR1_TIME_FIELDS})
 
     def refuse_time_dynamics(self, what: str) -> None:
         """Raise :class:`WorldError` when this world's time state is the state-space form,
