@@ -52,9 +52,9 @@ def test_demo_runs_the_whole_pipeline_on_small_settings(tmp_path, capsys):
         str(tmp_path),
         "--quiet",
         "--draws",
-        "60",
+        "100",
         "--tune",
-        "60",
+        "300",  # fewer tuning steps make NUTS slower here, not faster (tests/test_ci_paths.py)
         "--chains",
         "2",
         "--paths",

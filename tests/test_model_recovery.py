@@ -106,6 +106,7 @@ def coverage_table(posterior, truth: dict, prob: float = 0.9) -> list[dict]:
 
 
 @pytest.mark.ci
+@pytest.mark.longest
 def test_example_book_recovery(tmp_path):
     from channelsim.datasets import load_example
     from channelsim.model import ChannelModel, DiagnosticsWarning
@@ -142,60 +143,84 @@ def test_example_book_recovery(tmp_path):
     assert diag.max_rhat <= 1.01
 
 
+#: Processes that fit the SBC's worlds side by side (``CHANNELSIM_SBC_PROCESSES``); each
+#: fit samples its two chains one after the other, so two processes keep two cores busy
+#: through the single-threaded compile as well. The ranks do not depend on it.
+SBC_PROCESSES = int(os.environ.get("CHANNELSIM_SBC_PROCESSES", 2))
+
+
+def _fit_prior_world(job: tuple) -> dict:
+    """Draw prior world ``seed`` and fit it (runs in a worker process): its ranks and
+    diagnostics."""
+    seed, book_shape, draws, tune, territory_dynamics, names = job
+    from channelsim.model import ChannelModel, DiagnosticsWarning, make_prior_book
+    from channelsim.model._sbc import sbc_ranks
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book, _, truth = make_prior_book(
+            *book_shape,
+            seed=seed,
+            amount_location=8.0,
+            territory_dynamics=territory_dynamics,
+        )
+    model = ChannelModel(
+        draws=draws,
+        tune=tune,
+        chains=2,
+        cores=1,
+        target_accept=0.9,
+        amount_location=8.0,
+        progressbar=False,
+        territory_dynamics=territory_dynamics,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DiagnosticsWarning)
+        model.fit(book, random_seed=seed)
+    d = model.check_diagnostics(warn=False)
+    fit = {
+        "seed": seed,
+        "max_rhat": d.max_rhat,
+        "min_ess_bulk": d.min_ess_bulk,
+        "divergences": d.divergences,
+        "wall_s": model.fit_info["wall_s"],
+    }
+    ranks = sbc_ranks(model.idata.posterior, truth, n_draws=RANK_DRAWS, seed=seed, names=names)
+    return {"fit": fit, "ranks": {k: np.asarray(v) for k, v in ranks.items()}}
+
+
 def run_sbc(
     n_worlds: int,
     book_shape: tuple[int, int, int],
     draws: int,
     tune: int,
     territory_dynamics: str = "ar1",
+    processes: int = SBC_PROCESSES,
 ) -> dict:
-    """Fit ``n_worlds`` prior worlds; rank p-values per family and the fits' diagnostics."""
-    from channelsim.model import ChannelModel, DiagnosticsWarning, make_prior_book
+    """Fit ``n_worlds`` prior worlds (seeds 1000, 1001, ...) in ``processes`` worker
+    processes; rank p-values per family and the fits' diagnostics."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     from channelsim.model._assemble import POPULATION_VARS, STATESPACE_DIMS
-    from channelsim.model._sbc import chi2_uniformity, sbc_ranks
+    from channelsim.model._sbc import chi2_uniformity
 
     names = POPULATION_VARS
     if territory_dynamics == "statespace":
         names = (*POPULATION_VARS, *(n for n, d in STATESPACE_DIMS.items() if not d))
-
-    ranks: dict[str, list[np.ndarray]] = {}
-    fits = []
+    jobs = [(1000 + k, book_shape, draws, tune, territory_dynamics, names) for k in range(n_worlds)]
     t0 = time.perf_counter()
-    for k in range(n_worlds):
-        seed = 1000 + k
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book, _, truth = make_prior_book(
-                *book_shape,
-                seed=seed,
-                amount_location=8.0,
-                territory_dynamics=territory_dynamics,
-            )
-        model = ChannelModel(
-            draws=draws,
-            tune=tune,
-            chains=2,
-            target_accept=0.9,
-            amount_location=8.0,
-            progressbar=False,
-            territory_dynamics=territory_dynamics,
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DiagnosticsWarning)
-            model.fit(book, random_seed=seed)
-        d = model.check_diagnostics(warn=False)
-        fits.append(
-            {
-                "seed": seed,
-                "max_rhat": d.max_rhat,
-                "min_ess_bulk": d.min_ess_bulk,
-                "divergences": d.divergences,
-                "wall_s": model.fit_info["wall_s"],
-            }
-        )
-        r = sbc_ranks(model.idata.posterior, truth, n_draws=RANK_DRAWS, seed=seed, names=names)
-        for name, v in r.items():
-            ranks.setdefault(name, []).append(np.asarray(v))
+    if processes > 1:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process holding pytensor
+        with ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+            results = list(pool.map(_fit_prior_world, jobs))
+    else:
+        results = [_fit_prior_world(job) for job in jobs]
+    fits = [r["fit"] for r in results]
+    ranks: dict[str, list[np.ndarray]] = {}
+    for r in results:  # in seed order, whatever the process count
+        for name, v in r["ranks"].items():
+            ranks.setdefault(name, []).append(v)
     pvals = {
         name: chi2_uniformity(np.concatenate(v), RANK_DRAWS, bins=5) for name, v in ranks.items()
     }
@@ -209,6 +234,7 @@ def run_sbc(
         "book_shape": list(book_shape),
         "draws": draws,
         "tune": tune,
+        "processes": processes,
         "wall_s": time.perf_counter() - t0,
         "families": len(pvals),
         "threshold": threshold,
@@ -229,16 +255,20 @@ def _check_sbc(summary: dict, tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.ci
+@pytest.mark.longest
 def test_sbc_ranks_are_uniform(tmp_path):
     assert N_WORLDS >= 10
     _check_sbc(run_sbc(N_WORLDS, (3, 20, 18), draws=200, tune=300), tmp_path, "sbc.json")
 
 
-@pytest.mark.ci
+@pytest.mark.slow
 def test_sbc_statespace_ranks_are_uniform(tmp_path):
     """The same check for ``territory_dynamics="statespace"`` books drawn from its priors,
     the state-space scales (``phi``, ``sigma_level``, ``sigma_trend``, ``sigma_season``,
-    ``sd_season_terr``) ranked as families of their own (no commits in these books)."""
+    ``sd_season_terr``) ranked as families of their own (no commits in these books).
+
+    Slow tier: the state-space model is an option, not the default, and its ten fits
+    (about 13 minutes on 2 cores) do not fit the ci tier's budget beside the default's."""
     assert N_WORLDS >= 10
     summary = run_sbc(N_WORLDS, (3, 20, 24), draws=200, tune=300, territory_dynamics="statespace")
     _check_sbc(summary, tmp_path, "sbc_statespace.json")

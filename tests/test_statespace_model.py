@@ -230,13 +230,25 @@ def test_ar1_config_hash_is_unchanged_by_the_new_settings():
 # The tests of a fitted state-space model are in the ci tier: their fit compiles a second
 # model graph (about a minute on two idle cores), which the default suite cannot afford.
 @pytest.fixture(scope="module")
-def ss_model(model_book):
+def ss_model(model_book, tmp_path_factory, worker_id):
+    """The one state-space fit of the run: the first xdist worker to ask fits it and saves
+    it under the run's shared temporary folder (holding a file lock); the others load it."""
+    from filelock import FileLock
+
     from channelsim.model import ChannelModel, DiagnosticsWarning
 
-    model = ChannelModel(**SS_FIT)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DiagnosticsWarning)
-        model.fit(model_book, random_seed=5)
+    base = tmp_path_factory.getbasetemp()
+    folder = base if worker_id == "master" else base.parent
+    path = folder / "ss_fit" / "ss.nc"
+    with FileLock(str(folder / "ss_fit.lock")):
+        if path.is_file():
+            return ChannelModel.load(path, config=ChannelModel(**SS_FIT).config)
+        model = ChannelModel(**SS_FIT)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DiagnosticsWarning)
+            model.fit(model_book, random_seed=5)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        model.save(path)
     return model
 
 
