@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-__all__ = ["FIT_ARGS", "fitted_model", "model_book", "model_file", "model_truth"]
+__all__ = ["FIT_ARGS", "fitted_model", "model_book", "model_file", "model_truth", "run_folder"]
 
 #: Settings of the session fit, as ``channelsim fit`` options: few draws (the diagnostics
 #: warning is expected); the fit's printed report is kept beside the file for the CLI test.
@@ -39,6 +39,13 @@ def model_book(_tiny):
 def model_truth(_tiny):
     """The true world of :func:`model_book`."""
     return _tiny[1]
+
+
+def run_folder(tmp_path_factory, worker_id):
+    """The temporary folder every xdist worker of this run shares (pytest's own without
+    xdist): where a fit made once per run is saved for the other workers to load."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
 def _fit_once(book, folder):
@@ -74,8 +81,7 @@ def model_file(model_book, tmp_path_factory, worker_id):
     The first worker to ask fits and saves it under the run's shared temporary folder while
     holding a file lock; the others wait for the lock and find the file (the pytest-xdist
     recipe for a session fixture executed once)."""
-    base = tmp_path_factory.getbasetemp()
-    return _fit_once(model_book, base if worker_id == "master" else base.parent)
+    return _fit_once(model_book, run_folder(tmp_path_factory, worker_id))
 
 
 @pytest.fixture(scope="session")

@@ -236,9 +236,9 @@ def ss_model(model_book, tmp_path_factory, worker_id):
     from filelock import FileLock
 
     from channelsim.model import ChannelModel, DiagnosticsWarning
+    from tests._fixtures_model import run_folder
 
-    base = tmp_path_factory.getbasetemp()
-    folder = base if worker_id == "master" else base.parent
+    folder = run_folder(tmp_path_factory, worker_id)
     path = folder / "ss_fit" / "ss.nc"
     with FileLock(str(folder / "ss_fit.lock")):
         if path.is_file():
