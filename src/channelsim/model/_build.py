@@ -52,8 +52,11 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from channelsim.model._blas import configure_blas
 from channelsim.model._data import ModelData, centring
 from channelsim.model._posterior import slope_integral, trend_stats
+
+configure_blas()  # before the first graph is compiled (channelsim.model._blas)
 
 __all__ = [
     "SALES_RAW",

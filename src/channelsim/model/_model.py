@@ -19,6 +19,7 @@ import xarray as xr
 from channelsim._html_repr import badge, card, table
 from channelsim.data import Book
 from channelsim.model._assemble import assemble_posterior, population_vars
+from channelsim.model._blas import blas_status
 from channelsim.model._config import ModelConfig, ModelConfigError
 from channelsim.model._data import ModelData, prepare
 from channelsim.model._diagnostics import (
@@ -244,6 +245,7 @@ class ChannelModel:
             "notes": data.notes,
             "moves_dropped": data.moves_dropped,
             "warm_started": any(r.info.get("warm_started", False) for r in results.values()),
+            "blas": blas_status(),
         }
         self._set_fit(posterior, stats, book, data, info)
         # unconstrained posterior summaries for a later warm start (not saved with the model)
