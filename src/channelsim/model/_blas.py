@@ -6,9 +6,9 @@ Python thunks through NumPy, one Python call per node per gradient. SciPy's many
 macOS wheels carry a full LP64 OpenBLAS (``scipy.libs/libscipy_openblas*.so``) whose symbols
 carry a ``scipy_`` prefix; PyTensor's C ops call the Fortran names (``dgemm_``, ``dgemv_``,
 ...), so the flags map each name to its prefixed symbol with a macro and link the library by
-path. Measured on this project's models (2-core machine, one gradient of the joined
-log-density, idle): example book 1.17 ms -> 0.90 ms, a small SBC world 0.64 ms -> 0.50 ms
-(``docs/model.md``, "BLAS").
+path. Measured with ``python benchmarks/bench_blas.py --book example --fit`` (2 cores, load
+1.4-1.5): one gradient of the sales model 1.45 ms -> 0.97 ms, the fit's sampling 77.5 s ->
+64.6 s (``docs/model.md``, section 4, "BLAS").
 
 Nothing changes when the user or the environment already gave PyTensor a BLAS (non-empty
 ``blas__ldflags``), when SciPy's library is not found or lacks the prefixed symbols, when a
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 from pathlib import Path
 
+from channelsim._env import env_flag
 from channelsim.provenance import text_hash
 
 __all__ = ["BLAS_ROUTINES", "blas_status", "configure_blas", "scipy_openblas_flags"]
@@ -105,7 +105,7 @@ def configure_blas() -> str:
         return _STATUS["blas"]
     import pytensor
 
-    if os.environ.get("CHANNELSIM_BLAS", "1").strip() in {"0", "false", "no", "off"}:
+    if not env_flag("CHANNELSIM_BLAS", True):
         status = "off"
     elif pytensor.config.blas__ldflags:
         status = "configured"

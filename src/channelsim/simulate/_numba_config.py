@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numba
 
+from channelsim._env import OFF, env_flag
 from channelsim.provenance import hasher
 
 __all__ = ["CACHE", "FASTMATH", "PARALLEL", "jit", "n_threads", "numba_threads", "pjit"]
@@ -65,16 +66,9 @@ _SOURCES = (
 )
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() not in ("0", "false", "no", "off")
-
-
 def _mode(name: str, default: str) -> str:
     value = (os.environ.get(name) or default).strip().lower()
-    if value in ("0", "false", "no", "off", "serial"):
+    if value in (*OFF, "serial"):
         return "serial"
     if value in ("prange", "parallel"):
         return "prange"
@@ -110,8 +104,8 @@ def _clear_stale_cache() -> None:
         pass
 
 
-CACHE: bool = _flag("CHANNELSIM_NUMBA_CACHE", True)
-FASTMATH: bool = _flag("CHANNELSIM_FASTMATH", False)
+CACHE: bool = env_flag("CHANNELSIM_NUMBA_CACHE", True)
+FASTMATH: bool = env_flag("CHANNELSIM_FASTMATH", False)
 PARALLEL: str = _mode("CHANNELSIM_PARALLEL", "threads")
 if CACHE:
     _clear_stale_cache()
